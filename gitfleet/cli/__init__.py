@@ -1,0 +1,1 @@
+"""The command line: kubectl-like verbs over the core and the adapters."""

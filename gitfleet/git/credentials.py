@@ -1,0 +1,101 @@
+"""Credentials for fetching and pushing, taken from the environment or from files the
+operator points at, never from the fleet repo, and never printed.
+
+| variable | meaning |
+|---|---|
+| ``GITFLEET_GIT_TOKEN`` / ``GITFLEET_GIT_TOKEN_FILE`` | HTTP(S) token (password) |
+| ``GITFLEET_GIT_USERNAME`` | HTTP(S) user name for the token (default ``x-access-token``) |
+| ``GITFLEET_SSH_KEY`` | path of an SSH private key (``<key>.pub`` is used when present) |
+| ``GITFLEET_SSH_KEY_PASSPHRASE`` / ``GITFLEET_SSH_KEY_PASSPHRASE_FILE`` | its passphrase |
+
+Without an SSH key, SSH remotes use the running ssh-agent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pygit2
+from pygit2.enums import CredentialType
+
+from gitfleet.git.errors import GitSourceError
+
+DEFAULT_TOKEN_USER = "x-access-token"
+# libgit2 asks again after a refused credential; stop instead of looping forever.
+MAX_CREDENTIAL_ASKS = 3
+
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^@/]*@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` part replaced by ``***@``."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str | None = field(default=None, repr=False)
+    username: str | None = None
+    ssh_key: Path | None = None
+    ssh_passphrase: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Credentials:
+        env = os.environ if env is None else env
+        key = env.get("GITFLEET_SSH_KEY")
+        return cls(
+            token=_value_or_file(env, "GITFLEET_GIT_TOKEN"),
+            username=env.get("GITFLEET_GIT_USERNAME") or None,
+            ssh_key=Path(key).expanduser() if key else None,
+            ssh_passphrase=_value_or_file(env, "GITFLEET_SSH_KEY_PASSPHRASE"),
+        )
+
+
+def _value_or_file(env: Mapping[str, str], name: str) -> str | None:
+    if env.get(name):
+        return env[name]
+    path = env.get(name + "_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).expanduser().read_text().strip() or None
+    except OSError as exc:
+        raise GitSourceError(f"cannot read {name}_FILE {path}: {exc.strerror}") from None
+
+
+class GitfleetCallbacks(pygit2.RemoteCallbacks):
+    """Hands out the configured credentials (bounded) and records push rejections."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        super().__init__()
+        self._creds = credentials
+        self._asks = 0
+        self.rejected: dict[str, str] = {}
+
+    def credentials(self, url: str, username_from_url: str | None, allowed_types: CredentialType) -> Any:
+        self._asks += 1
+        if self._asks > MAX_CREDENTIAL_ASKS:
+            raise GitSourceError(f"authentication to {redact_url(url)} failed: check the configured credentials")
+        creds = self._creds
+        if allowed_types & CredentialType.SSH_KEY:
+            user = username_from_url or "git"
+            if creds.ssh_key is not None:
+                pub = creds.ssh_key.with_name(creds.ssh_key.name + ".pub")
+                return pygit2.Keypair(
+                    user, str(pub) if pub.exists() else None, str(creds.ssh_key), creds.ssh_passphrase or ""
+                )
+            return pygit2.KeypairFromAgent(user)
+        if allowed_types & CredentialType.USERPASS_PLAINTEXT and creds.token:
+            return pygit2.UserPass(creds.username or username_from_url or DEFAULT_TOKEN_USER, creds.token)
+        raise GitSourceError(
+            f"{redact_url(url)} asks for credentials: set GITFLEET_GIT_TOKEN (HTTPS) or GITFLEET_SSH_KEY (SSH)"
+        )
+
+    def push_update_reference(self, refname: str, message: str | None) -> None:
+        if message:
+            self.rejected[refname] = message

@@ -1,0 +1,241 @@
+"""The status branch: an orphan branch whose commits record rendered state (DESIGN.md
+§4). Reading it gives the last rendered tree (the pruning inventory); writing it adds
+one commit per source commit whose render changed.
+
+Crash safety: objects are written first and the branch moves last, by one
+compare-and-swap on its old target, so a crash or a racing writer leaves the branch
+at either the old or the new commit. Pushing is a fast-forward only; on rejection the
+remote branch is fetched, the same render is rebuilt on top of it and pushed again, a
+bounded number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pygit2
+
+from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
+from gitfleet.git.errors import PushRejected, StatusBranchError
+from gitfleet.git.source import GitSource
+from gitfleet.git.treebuild import read_tree, write_tree
+from gitfleet.status.layout import STATUS_DIR
+
+SOURCE_TRAILER = "Gitfleet-Source"
+DIRTY_TRAILER = "Gitfleet-Dirty"
+AUTHOR = ("gitfleet", "gitfleet@localhost")
+DEFAULT_MAX_ATTEMPTS = 5
+# Remote state fetched while retrying lives here, apart from branches and the
+# remote-tracking refs a user (or a mirror's refspec) owns.
+_FETCHED_PREFIX = "refs/gitfleet/fetched/"
+
+RepoLike = GitSource | pygit2.Repository
+
+
+@dataclass(frozen=True)
+class StatusCommit:
+    sha: str
+    source_sha: str | None  # from the Gitfleet-Source trailer
+    message: str
+    time: int  # commit time, seconds since the epoch
+    files: Mapping[str, bytes]
+
+
+def _unwrap(repo: RepoLike) -> tuple[pygit2.Repository, str | None, Credentials]:
+    if isinstance(repo, GitSource):
+        if repo.repo is None:
+            raise StatusBranchError(f"{repo.display} is not inside a Git repository")
+        return repo.repo, repo.remote, repo.credentials
+    remote = "origin" if "origin" in repo.remotes.names() else None
+    return repo, remote, Credentials()
+
+
+def _ref_name(branch: str) -> str:
+    name = f"refs/heads/{branch}"
+    if not pygit2.reference_is_valid_name(name):
+        raise StatusBranchError(f"{branch!r} is not a valid branch name: fix spec.statusBranch in fleet.yaml")
+    return name
+
+
+def _tip(repo: pygit2.Repository, ref_name: str) -> pygit2.Oid | None:
+    ref = repo.references.get(ref_name)
+    if ref is None:
+        return None
+    return ref.resolve().target  # type: ignore[return-value]
+
+
+def _tracking_tip(r: pygit2.Repository, remote: str | None, branch: str) -> pygit2.Oid | None:
+    """The remote-tracking ref of the status branch (a fresh clone has only that)."""
+    return _tip(r, f"refs/remotes/{remote}/{branch}") if remote else None
+
+
+def source_of(message: str) -> str | None:
+    """The value of the ``Gitfleet-Source:`` trailer of a status commit message."""
+    for line in reversed(message.strip().splitlines()):
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == SOURCE_TRAILER:
+            return value.strip() or None
+    return None
+
+
+def status_message(source_sha: str, summary: str | None = None, dirty: bool = False) -> str:
+    """The commit message of a status commit: a subject naming the source commit, then
+    the trailer(s)."""
+    subject = f"render {source_sha[:12]}"
+    if summary:
+        subject += f": {summary.strip().splitlines()[0]}" if summary.strip() else ""
+    lines = [subject, ""]
+    if dirty:
+        lines.append("The render includes uncommitted changes of the working tree.")
+        lines.append("")
+    lines.append(f"{SOURCE_TRAILER}: {source_sha}")
+    if dirty:
+        lines.append(f"{DIRTY_TRAILER}: true")
+    return "\n".join(lines) + "\n"
+
+
+def read_status_commit(repo: RepoLike, branch: str) -> StatusCommit | None:
+    """The tip of the status branch (the local branch, else its remote-tracking ref) with
+    its whole tree, or ``None`` when the branch does not exist."""
+    r, remote, _ = _unwrap(repo)
+    oid = _tip(r, _ref_name(branch)) or _tracking_tip(r, remote, branch)
+    if oid is None:
+        return None
+    commit = r[oid]
+    assert isinstance(commit, pygit2.Commit)
+    return StatusCommit(
+        sha=str(commit.id),
+        source_sha=source_of(commit.message),
+        message=commit.message,
+        time=commit.commit_time,
+        files=read_tree(r, commit.tree),
+    )
+
+
+def read_status_tree(repo: RepoLike, branch: str) -> dict[str, bytes]:
+    """Every file at the tip of the status branch; empty when the branch does not exist."""
+    status = read_status_commit(repo, branch)
+    return dict(status.files) if status else {}
+
+
+def _kept_status_files(r: pygit2.Repository, parent: pygit2.Commit | None) -> dict[str, bytes]:
+    if parent is None:
+        return {}
+    try:
+        entry = parent.tree[STATUS_DIR]
+    except KeyError:
+        return {}
+    sub = r[entry.id]
+    if not isinstance(sub, pygit2.Tree):
+        return {}
+    return read_tree(r, sub, STATUS_DIR + "/")
+
+
+def _build(
+    r: pygit2.Repository,
+    parent_id: pygit2.Oid | None,
+    files: Mapping[str, bytes],
+    extra_files: Mapping[str, bytes] | None,
+    message: str,
+) -> pygit2.Oid | None:
+    """A new commit on ``parent_id`` holding the render, or ``None`` when its tree would
+    equal the parent's."""
+    parent = r[parent_id] if parent_id is not None else None
+    assert parent is None or isinstance(parent, pygit2.Commit)
+    tree_files = {**_kept_status_files(r, parent), **files, **(extra_files or {})}
+    tree_id = write_tree(r, tree_files, parent.tree if parent is not None else None)
+    if parent is not None and parent.tree_id == tree_id:
+        return None
+    signature = pygit2.Signature(*AUTHOR)
+    return r.create_commit(None, signature, signature, message, tree_id, [parent_id] if parent_id else [])
+
+
+def _move(r: pygit2.Repository, ref_name: str, old: pygit2.Oid | None, new: pygit2.Oid) -> bool:
+    """Compare-and-swap ``ref_name`` from ``old`` to ``new``; False when it moved meanwhile."""
+    try:
+        if old is None:
+            r.create_reference_direct(ref_name, new, False, message="gitfleet: status commit")
+            return True
+        ref = r.references.get(ref_name)
+        if ref is None or ref.target != old:
+            return False
+        ref.set_target(new, "gitfleet: status commit")  # libgit2 checks the old value under the lock
+        return True
+    except (pygit2.AlreadyExistsError, pygit2.GitError):
+        return False
+
+
+def _push(r: pygit2.Repository, remote: str, ref_name: str, creds: Credentials) -> bool:
+    """True when the remote took the branch, False on a non-fast-forward rejection."""
+    callbacks = GitfleetCallbacks(creds)
+    try:
+        r.remotes[remote].push([f"{ref_name}:{ref_name}"], callbacks=callbacks)
+    except pygit2.GitError as exc:
+        text = str(exc).lower()
+        if "fast" in text or "not present locally" in text or "rejected" in text:
+            return False
+        raise StatusBranchError(f"pushing {ref_name} to {remote} failed: {redact_url(str(exc))}") from None
+    return not callbacks.rejected
+
+
+def _fetch_remote_tip(r: pygit2.Repository, remote: str, ref_name: str, creds: Credentials) -> pygit2.Oid | None:
+    local = _FETCHED_PREFIX + remote + "/" + ref_name.removeprefix("refs/heads/")
+    try:
+        r.remotes[remote].fetch([f"+{ref_name}:{local}"], callbacks=GitfleetCallbacks(creds))
+    except pygit2.GitError as exc:
+        raise StatusBranchError(f"fetching {ref_name} from {remote} failed: {redact_url(str(exc))}") from None
+    return _tip(r, local)
+
+
+def commit_status(
+    repo: RepoLike,
+    branch: str,
+    files: Mapping[str, bytes],
+    source_sha: str,
+    extra_files: Mapping[str, bytes] | None = None,
+    push: bool = False,
+    *,
+    summary: str | None = None,
+    dirty: bool = False,
+    remote: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> str | None:
+    """Record a render on ``branch``; return the new commit's SHA, or ``None`` when the
+    tree equals the branch tip's (nothing committed).
+
+    ``files`` is the rendered tree (:func:`gitfleet.status.layout.plan_to_tree`);
+    ``extra_files`` adds or replaces files under ``status/``, whose other files are
+    carried over from the previous commit. With ``push``, the branch goes to ``remote``
+    (default: the source's, ``origin``); a rejected push fetches the remote branch,
+    rebuilds on it and retries, ``max_attempts`` times in all, then raises
+    :class:`PushRejected`, leaving the remote branch as the other writer left it.
+    """
+    r, default_remote, creds = _unwrap(repo)
+    ref_name = _ref_name(branch)
+    remote_name = remote or default_remote
+    if push and (remote_name is None or remote_name not in r.remotes.names()):
+        raise StatusBranchError("cannot push the status branch: the repository has no remote 'origin'")
+    message = status_message(source_sha, summary, dirty)
+    remote_tip: pygit2.Oid | None = None
+    for _ in range(max(1, max_attempts)):
+        local_old = _tip(r, ref_name)
+        parent = remote_tip or local_old or _tracking_tip(r, remote_name, branch)
+        new = _build(r, parent, files, extra_files, message)
+        target = new if new is not None else parent
+        if target is None:  # no parent and an empty render: nothing to record
+            return None
+        if target != local_old and not _move(r, ref_name, local_old, target):
+            continue  # another local writer moved the branch: rebuild on its commit
+        if not push:
+            return str(new) if new is not None else None
+        assert remote_name is not None
+        if _push(r, remote_name, ref_name, creds):
+            return str(new) if new is not None else None
+        remote_tip = _fetch_remote_tip(r, remote_name, ref_name, creds)
+    if push:
+        raise PushRejected(
+            f"the status branch {branch} on {remote_name} kept moving: gave up after {max_attempts} attempts;"
+            " the next render will record this state"
+        )
+    raise StatusBranchError(f"the status branch {branch} kept moving under concurrent writers; try again")

@@ -1,0 +1,79 @@
+"""Write a tree of files as Git objects, starting from a previous tree, so that a small
+change to a big fleet costs little: unchanged files are only hashed (never written
+again) and unchanged folders reuse the previous tree object as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Union
+
+import pygit2
+from pygit2.enums import FileMode
+
+_Node = dict[str, Union[bytes, "_Node"]]
+
+
+def _nest(files: Mapping[str, bytes]) -> _Node:
+    root: _Node = {}
+    for path, data in files.items():
+        parts = path.split("/")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise TypeError(f"{path}: {part} is both a file and a folder")
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            raise TypeError(f"{path} is both a file and a folder")
+        node[parts[-1]] = data
+    return root
+
+
+def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None) -> pygit2.Oid:
+    previous: dict[str, tuple[pygit2.Oid, int]] = {}
+    if base is not None:
+        previous = {str(e.name): (e.id, e.filemode) for e in base}
+    entries: list[tuple[str, pygit2.Oid, int]] = []
+    for name in sorted(node):
+        child = node[name]
+        old = previous.get(name)
+        if isinstance(child, bytes):
+            oid = pygit2.hash(child)
+            if old is None or old[0] != oid:
+                repo.create_blob(child)
+            entries.append((name, oid, FileMode.BLOB))
+        else:
+            sub_base = None
+            if old is not None and old[1] == FileMode.TREE:
+                sub = repo[old[0]]
+                assert isinstance(sub, pygit2.Tree)
+                sub_base = sub
+            entries.append((name, _write(repo, child, sub_base), FileMode.TREE))
+    if base is not None and len(entries) == len(previous) and all(
+        previous.get(name) == (oid, mode) for name, oid, mode in entries
+    ):
+        return base.id
+    builder = repo.TreeBuilder()
+    for name, oid, mode in entries:
+        builder.insert(name, oid, mode)
+    return builder.write()
+
+
+def write_tree(repo: pygit2.Repository, files: Mapping[str, bytes], base: pygit2.Tree | None = None) -> pygit2.Oid:
+    """The id of a tree holding exactly ``files`` (``{posix path: bytes}``), reusing
+    ``base``'s blobs and subtrees where they are unchanged."""
+    return _write(repo, _nest(files), base)
+
+
+def read_tree(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dict[str, bytes]:
+    """Every blob below ``tree`` as ``{path: bytes}`` (paths prefixed with ``under``)."""
+    out: dict[str, bytes] = {}
+    for entry in tree:
+        path = f"{under}{entry.name}"
+        if entry.filemode == FileMode.TREE:
+            sub = repo[entry.id]
+            assert isinstance(sub, pygit2.Tree)
+            out.update(read_tree(repo, sub, path + "/"))
+        elif entry.filemode in (FileMode.BLOB, FileMode.BLOB_EXECUTABLE):
+            out[path] = repo[entry.id].data
+    return out

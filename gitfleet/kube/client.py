@@ -1,0 +1,285 @@
+"""One member cluster's API, as plain JSON over the ``kubernetes`` client's transport
+(TLS, tokens, exec plugins and client certificates come from its Configuration).
+
+Requests skip the generated models: gitfleet handles manifests as dicts anyway, and
+the models' (de)serialisation would cost more CPU than the request itself. Every
+request passes a per-cluster concurrency bound and token bucket; the bucket is turned
+off as soon as a response carries the ``X-Kubernetes-PF-*`` headers of API Priority
+and Fairness, which protects the server better than any client could.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import urllib3
+from kubernetes.client import ApiClient, Configuration
+
+from gitfleet.kube.errors import NotFound, Unreachable, error_for
+from gitfleet.kube.ratelimit import TokenBucket
+from gitfleet.model.keys import ResourceId
+
+FIELD_MANAGER = "gitfleet"  # a compatibility promise: never rename it
+APF_HEADER_PREFIX = "x-kubernetes-pf-"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Per-cluster limits: at most ``concurrency`` requests in flight and ``qps``
+    requests per second on average (bursts of ``burst``) until the server announces
+    API Priority and Fairness. ``qps <= 0`` disables the client-side limit."""
+
+    concurrency: int = 16
+    qps: float = 50.0
+    burst: int = 100
+    timeout: float = 30.0
+    honor_apf: bool = True
+    retries: int = 3  # re-sends of a request answered 429 or 5xx
+
+
+@dataclass(frozen=True)
+class ApiResource:
+    """What discovery says about a kind on one cluster."""
+
+    group_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+
+@dataclass
+class RequestStats:
+    reads: int = 0
+    writes: int = 0  # mutating requests that were not dry runs
+    dry_runs: int = 0
+    throttled_seconds: float = 0.0
+
+
+class KubeClient:
+    """The API of one cluster. Thread-safe; share one per cluster."""
+
+    def __init__(self, name: str, configuration: Configuration, settings: ClientSettings | None = None) -> None:
+        self.name = name
+        self.settings = settings or ClientSettings()
+        configuration.connection_pool_maxsize = self.settings.concurrency + 2
+        # Connect failures are retried briefly; a request that reached the server is
+        # never re-sent by urllib3 (the engine decides what to retry).
+        configuration.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, other=0,
+                                              backoff_factor=0.2, raise_on_status=False)
+        self.configuration = configuration
+        self._api = ApiClient(configuration)
+        self._slots = threading.BoundedSemaphore(self.settings.concurrency)
+        self.bucket = TokenBucket(self.settings.qps, self.settings.burst)
+        self.apf = False
+        self.stats = RequestStats()
+        self._stats_lock = threading.Lock()
+        self._discovery: dict[str, dict[str, ApiResource]] = {}
+        self._discovery_lock = threading.Lock()
+
+    @property
+    def host(self) -> str:
+        return str(self.configuration.host)
+
+    def close(self) -> None:
+        self._api.close()
+
+    # -- transport ---------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+        accept: str = "application/json",
+        what: str = "",
+    ) -> Any:
+        """Send one request and return the decoded JSON body; raises a
+        :class:`~gitfleet.kube.errors.KubeError` subclass for any failure."""
+        url = self.host + path + (("?" + urlencode(query)) if query else "")
+        headers = {"Accept": accept, "User-Agent": "gitfleet"}
+        auth = self.configuration.auth_settings().get("BearerToken")
+        if auth:
+            headers["authorization"] = auth["value"]
+        payload: Any = None
+        if body is not None:
+            headers["Content-Type"] = content_type
+            # Serialised here so the transport sends bytes as they are for every type.
+            payload = body if isinstance(body, (bytes, str)) else json.dumps(body).encode()
+            if content_type == "application/json":
+                payload = body
+        dry = bool(query and query.get("dryRun"))
+        for attempt in range(self.settings.retries + 1):
+            status, data, resp_headers = self._send(method, url, headers, payload)
+            self._note(method, dry, resp_headers)
+            if status in RETRY_STATUSES and attempt < self.settings.retries:
+                # Every verb gitfleet sends is idempotent (apply, delete with a uid
+                # precondition, reads), so a throttled or failing request is re-sent.
+                time.sleep(_retry_after(resp_headers, attempt))
+                continue
+            break
+        if not 200 <= status < 300:
+            raise error_for(self.name, status, data, what)
+        if not data:
+            return None
+        return json.loads(data)
+
+    def _send(self, method: str, url: str, headers: dict[str, str], payload: Any) -> tuple[int, bytes, Any]:
+        waited = self.bucket.acquire()
+        if waited:
+            with self._stats_lock:
+                self.stats.throttled_seconds += waited
+        with self._slots:
+            try:
+                resp = self._api.rest_client.request(
+                    method, url, headers=dict(headers), body=payload,
+                    _request_timeout=(5.0, self.settings.timeout),
+                )
+                return int(resp.status), resp.response.data, resp.headers
+            except (urllib3.exceptions.HTTPError, OSError) as err:
+                raise Unreachable(self.name, f"cannot reach {self.host}: {_reason(err)}") from err
+            except Exception as err:
+                if type(err).__name__ == "ApiException":  # the client's wrapper of TLS failures
+                    raise Unreachable(self.name, f"cannot reach {self.host}: {err}") from err
+                raise
+
+    def _note(self, method: str, dry: bool, headers: Mapping[str, str]) -> None:
+        if self.settings.honor_apf and not self.apf and any(
+            h.lower().startswith(APF_HEADER_PREFIX) for h in headers
+        ):
+            self.apf = True
+            self.bucket.disable()
+        with self._stats_lock:
+            if method == "GET":
+                self.stats.reads += 1
+            elif dry:
+                self.stats.dry_runs += 1
+            else:
+                self.stats.writes += 1
+
+    # -- discovery ---------------------------------------------------------------
+
+    def server_version(self) -> str:
+        doc = self.request("GET", "/version")
+        return str(doc.get("gitVersion", ""))
+
+    def resource_for(self, api_version: str, kind: str) -> ApiResource:
+        """Plural name and scope of ``kind`` in ``api_version``; discovery is cached
+        and refreshed once when the kind is not (yet) known, as after a new CRD."""
+        for refresh in (False, True):
+            found = self._group_version(api_version, refresh).get(kind)
+            if found is not None:
+                return found
+        raise NotFound(
+            self.name,
+            f"the server does not serve {kind} in {api_version}"
+            " (is its CustomResourceDefinition installed, and the apiVersion right?)",
+            404,
+        )
+
+    def _group_version(self, api_version: str, refresh: bool) -> dict[str, ApiResource]:
+        with self._discovery_lock:
+            if not refresh and api_version in self._discovery:
+                return self._discovery[api_version]
+        path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        try:
+            doc = self.request("GET", path)
+        except NotFound:
+            doc = {"resources": []}
+        kinds: dict[str, ApiResource] = {}
+        for res in doc.get("resources") or ():
+            name = str(res.get("name", ""))
+            if "/" in name:  # subresources such as deployments/status
+                continue
+            kinds[str(res.get("kind"))] = ApiResource(api_version, str(res.get("kind")), name,
+                                                      bool(res.get("namespaced")))
+        with self._discovery_lock:
+            self._discovery[api_version] = kinds
+        return kinds
+
+    def collection_path(self, api_version: str, kind: str, namespace: str | None) -> str:
+        res = self.resource_for(api_version, kind)
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        if res.namespaced and namespace:
+            return f"{base}/namespaces/{quote(namespace, safe='')}/{res.plural}"
+        return f"{base}/{res.plural}"
+
+    def object_path(self, rid: ResourceId) -> str:
+        return f"{self.collection_path(rid.api_version, rid.kind, rid.namespace)}/{quote(rid.name, safe='')}"
+
+    # -- verbs -------------------------------------------------------------------
+
+    def get(self, rid: ResourceId) -> dict[str, Any] | None:
+        """The live object, or ``None`` when it does not exist."""
+        try:
+            return self.request("GET", self.object_path(rid), what=str(rid))  # type: ignore[no-any-return]
+        except NotFound:
+            return None
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        label_selector: str | None = None,
+        metadata_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Every object of ``kind`` in ``namespace`` (all namespaces when ``None``),
+        following ``continue`` tokens. ``metadata_only`` fetches just the metadata."""
+        path = self.collection_path(api_version, kind, namespace)
+        query: dict[str, str] = {"limit": "500"}
+        if label_selector:
+            query["labelSelector"] = label_selector
+        items: list[dict[str, Any]] = []
+        while True:
+            doc = self.request("GET", path, query=query,
+                               accept=METADATA_LIST_ACCEPT if metadata_only else "application/json",
+                               what=f"list {kind}")
+            items.extend(doc.get("items") or ())
+            token = (doc.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+            query["continue"] = token
+
+    def apply(self, manifest: Mapping[str, Any], force: bool = True, dry_run: bool = False) -> dict[str, Any]:
+        """Server-side apply with field manager ``gitfleet``; returns the object as
+        the server stored it (or would have, on a dry run)."""
+        rid = ResourceId.of(manifest)
+        query = {"fieldManager": FIELD_MANAGER, "force": "true" if force else "false"}
+        if dry_run:
+            query["dryRun"] = "All"
+        return self.request(  # type: ignore[no-any-return]
+            "PATCH", self.object_path(rid), query=query, body=json.dumps(manifest).encode(),
+            content_type="application/apply-patch+yaml", what=str(rid),
+        )
+
+    def delete(self, rid: ResourceId, dry_run: bool = False, uid: str | None = None) -> None:
+        """Delete in the background; ``uid`` guards against deleting a newer object
+        of the same name."""
+        body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+        if uid:
+            body["preconditions"] = {"uid": uid}
+        query = {"dryRun": "All"} if dry_run else None
+        self.request("DELETE", self.object_path(rid), query=query, body=body, what=str(rid))
+
+
+def _retry_after(headers: Mapping[str, str] | None, attempt: int) -> float:
+    try:
+        value = float((headers or {}).get("Retry-After", ""))
+    except ValueError:
+        value = 0.0
+    return min(max(value, 0.2 * 2**attempt), 5.0)
+
+
+def _reason(err: BaseException) -> str:
+    inner = getattr(err, "reason", None)
+    return str(inner or err)

@@ -1,0 +1,186 @@
+"""The Jinja2 engine: rendering ``.j2`` resource templates in a sandbox (DESIGN.md §1).
+
+It lives in ``gitfleet.load`` because loading a repo means rendering its templates
+once (to know which objects they define), and the layer contract puts ``load`` below
+``template``; ``gitfleet.template`` re-exports it for the plan's per-cluster renders.
+
+Templates come from the fleet repo, which many people may change, so they run in
+Jinja2's immutable sandbox: no attribute starting with ``_``, no ``mro``/``__globals__``
+escape, no mutation of ``values`` or ``cluster``, and no loader, hence no ``include``,
+``import`` or ``extends`` and no file access. Undefined names are errors
+(``StrictUndefined``). Block tags on their own line leave no blank line behind
+(``trim_blocks`` + ``lstrip_blocks``), which is what YAML authors expect.
+
+Compiling costs ~100x a render, so compiled templates are cached by source text.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from gitfleet.errors import TemplateError
+from gitfleet.load.lines import LineMap
+from gitfleet.load.yamlio import load_plain
+from gitfleet.model.cluster import Cluster
+
+_TEMPLATE_FILENAME = "<gitfleet-template>"
+_MAX_SEQUENCE = 1_000_000  # longest string/list a template may build with * (DoS guard)
+_MAX_EXPONENT = 1_000
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus a guard against ``'x' * 10**10``-style memory bombs."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"exponent {right} is too large for a template")
+            return left**right
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > _MAX_SEQUENCE:
+                raise SecurityError("the result of * is too large for a template")
+        return left * right
+
+
+_ENV = _Environment(
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+_FORBIDDEN_NODES: tuple[tuple[type[nodes.Node], str], ...] = (
+    (nodes.Include, "include"),
+    (nodes.Import, "import"),
+    (nodes.FromImport, "from ... import"),
+    (nodes.Extends, "extends"),
+)
+
+_CACHE_SIZE = 2048
+_compiled: OrderedDict[str, Template | TemplateError] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _compile(source: str, path: str) -> Template:
+    with _lock:
+        hit = _compiled.get(source)
+        if hit is not None:
+            _compiled.move_to_end(source)
+    if hit is None:
+        hit = _compile_uncached(source, path)
+        with _lock:
+            _compiled[source] = hit
+            while len(_compiled) > _CACHE_SIZE:
+                _compiled.popitem(last=False)
+    if isinstance(hit, TemplateError):
+        # The same text may live at several paths: report the caller's.
+        raise TemplateError(path, hit.line, hit.col, hit.message)
+    return hit
+
+
+def _compile_uncached(source: str, path: str) -> Template | TemplateError:
+    try:
+        ast = _ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        return TemplateError(path, exc.lineno or 1, 1, f"template syntax error: {exc.message}")
+    for node_type, word in _FORBIDDEN_NODES:
+        for node in ast.find_all(node_type):
+            return TemplateError(
+                path, node.lineno, 1,
+                f"`{word}` is not allowed: templates are rendered in a sandbox without file access; "
+                "put shared data in fleet.yaml spec.values instead",
+            )
+    code = _ENV.compile(ast, filename=_TEMPLATE_FILENAME)
+    return _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None), None)
+
+
+def _error_line(exc: BaseException) -> int:
+    """The template line the exception was raised at (Jinja2 rewrites tracebacks so
+    template frames carry template line numbers)."""
+    line = 1
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == _TEMPLATE_FILENAME and frame.lineno:
+            line = frame.lineno
+    return line
+
+
+def render_text(source: str, path: str, context: Mapping[str, Any]) -> str:
+    """Render ``source`` (the text of ``path``) with ``context``; raise ``TemplateError``."""
+    template = _compile(source, path)
+    try:
+        return template.render(**context)
+    except SecurityError as exc:
+        raise TemplateError(path, _error_line(exc), 1, f"template tried to leave its sandbox: {exc}") from exc
+    except UndefinedError as exc:
+        raise TemplateError(
+            path, _error_line(exc), 1,
+            f"undefined in template: {exc.message}; the context has values, cluster and fleet",
+        ) from exc
+    except TemplateSyntaxError as exc:
+        raise TemplateError(path, exc.lineno or 1, 1, f"template syntax error: {exc.message}") from exc
+    except Exception as exc:  # any failure of template code is the template's error
+        raise TemplateError(
+            path, _error_line(exc), 1, f"template failed: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def parse_rendered(source: str, rendered: str, path: str) -> list[dict[str, Any]]:
+    """The YAML 1.1 documents of a rendered template; errors point into the template."""
+    try:
+        docs = load_plain(rendered)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = LineMap(source, rendered).source_line(mark.line + 1) if mark is not None else 1
+        raise TemplateError(
+            path, line, 1, f"rendered template is not valid YAML: {exc.problem or exc.context}"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise TemplateError(path, 1, 1, f"rendered template is not valid YAML: {exc}") from exc
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, dict):
+            raise TemplateError(path, 1, 1, f"rendered document {i + 1} is not a mapping (an object)")
+    return docs
+
+
+def render_documents(text: str, path: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Render a ``.j2`` file and parse its output: one dict per non-empty document."""
+    return parse_rendered(text, render_text(text, path, context), path)
+
+
+def cluster_context(cluster: Cluster) -> dict[str, Any]:
+    """What a template sees as ``cluster``."""
+    return {
+        "name": cluster.name,
+        "labels": dict(cluster.labels),
+        "provider": cluster.provider,
+        "region": cluster.region,
+        "zone": cluster.zones[0] if cluster.zones else None,
+        "zones": list(cluster.zones),
+        "object": cluster.obj,
+    }
+
+
+def template_context(
+    values: Mapping[str, Any], fleet_name: str, cluster_names: Sequence[str], cluster: Cluster
+) -> dict[str, Any]:
+    """The whole context: ``values``, ``cluster`` and ``fleet`` (name, clusters)."""
+    return {
+        "values": values,
+        "cluster": cluster_context(cluster),
+        "fleet": {"name": fleet_name, "clusters": sorted(cluster_names)},
+    }
+
+
+def clear_cache() -> None:
+    with _lock:
+        _compiled.clear()

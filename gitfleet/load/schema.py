@@ -1,0 +1,100 @@
+"""JSON Schema validation of Karmada's kinds and ``fleet.yaml``.
+
+The schemas in ``policies-schema/`` (installed as ``gitfleet/schemas``) are the one
+source of truth, also usable by editors. This module only loads them and turns
+``jsonschema`` errors into ``path:line:col`` problems.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from gitfleet.load.report import Reporter
+
+SCHEMA_BASE = "https://gitfleet.io/schemas/"
+
+# (apiVersion, kind) -> schema file
+KIND_SCHEMAS: Mapping[tuple[str, str], str] = {
+    ("cluster.karmada.io/v1alpha1", "Cluster"): "cluster.json",
+    ("policy.karmada.io/v1alpha1", "PropagationPolicy"): "propagationpolicy.json",
+    ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): "clusterpropagationpolicy.json",
+    ("policy.karmada.io/v1alpha1", "OverridePolicy"): "overridepolicy.json",
+    ("policy.karmada.io/v1alpha1", "ClusterOverridePolicy"): "clusteroverridepolicy.json",
+}
+FLEET_SCHEMA = "fleet.json"
+_FILES = ("defs.json", FLEET_SCHEMA, *KIND_SCHEMAS.values())
+
+
+def _read_schema(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("gitfleet").joinpath("schemas", name).read_text())
+    return data
+
+
+@cache
+def _registry() -> Registry:
+    return Registry().with_resources(
+        (SCHEMA_BASE + name, Resource.from_contents(_read_schema(name))) for name in _FILES
+    )
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The compiled validator of one schema file (``cluster.json``, ...)."""
+    schema = _registry().contents(SCHEMA_BASE + name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=_registry())
+
+
+def _sort_key(err: ValidationError) -> tuple[str, ...]:
+    return tuple(str(p) for p in err.absolute_path) + (err.validator or "",)  # type: ignore[operator]
+
+
+def validate(doc: Any, name: str, report: Reporter) -> None:
+    """Report every schema violation of ``doc`` against schema file ``name``."""
+    for err in sorted(validator(name).iter_errors(doc), key=_sort_key):
+        where = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set((err.schema.get("properties") or {}).keys())
+            for key in err.instance:
+                if key not in allowed:
+                    hint = f" (known fields here: {', '.join(sorted(allowed))})" if allowed else ""
+                    report.error(where + (key,), f"unknown field{hint}")
+            continue
+        report.error(where, _message(err))
+
+
+def _message(err: ValidationError) -> str:
+    if err.validator == "required":
+        return err.message.replace("is a required property", "is required")
+    if err.validator == "const":
+        return f"must be {err.validator_value!r}, not {err.instance!r}"
+    if err.validator == "enum":
+        allowed = ", ".join(repr(v) for v in err.validator_value)
+        return f"{err.instance!r} is not one of {allowed}"
+    if err.validator == "type":
+        expected = err.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"must be of type {expected}, not {_json_type(err.instance)} ({err.instance!r})"
+    return err.message
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

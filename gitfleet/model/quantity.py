@@ -1,0 +1,38 @@
+"""Kubernetes resource quantities (``500m``, ``2Gi``, ``1e3``) as exact fractions.
+
+The core may not import the Kubernetes client, and capacity arithmetic must be exact
+to match Karmada's integer maths, hence this small parser."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+_SUFFIX: dict[str, Fraction] = {
+    "": Fraction(1),
+    "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),
+    "k": Fraction(10**3), "M": Fraction(10**6), "G": Fraction(10**9),
+    "T": Fraction(10**12), "P": Fraction(10**15), "E": Fraction(10**18),
+    "Ki": Fraction(2**10), "Mi": Fraction(2**20), "Gi": Fraction(2**30),
+    "Ti": Fraction(2**40), "Pi": Fraction(2**50), "Ei": Fraction(2**60),
+}
+_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$")
+
+
+def parse_quantity(value: object) -> Fraction:
+    """Parse a quantity; raise ``ValueError`` with the offending text otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"invalid quantity {value!r}")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(str(value))
+    text = str(value).strip()
+    match = _QUANTITY.match(text)
+    if not match:
+        raise ValueError(f"invalid quantity {text!r}")
+    number, exponent, suffix = match.groups()
+    amount = Fraction(number)
+    if exponent:
+        return amount * Fraction(10) ** int(exponent[1:])
+    return amount * _SUFFIX[suffix or ""]

@@ -1,0 +1,69 @@
+"""Resource templates and the loaded fleet as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from gitfleet.model.cluster import Cluster
+from gitfleet.model.keys import ResourceId
+from gitfleet.model.policy import OverridePolicy, PropagationPolicy
+from gitfleet.model.source import UNKNOWN, SourcePos
+
+
+@dataclass(frozen=True)
+class Template:
+    """One resource template document.
+
+    ``obj`` is the manifest as loaded (for a Jinja2 file: as rendered for the first
+    cluster of the inventory, which fixes its identity). ``namespace`` has been
+    defaulted to ``default`` for namespaced kinds. For a ``.j2`` file, ``jinja_source``
+    holds the file's text and ``doc_index`` which of its documents this is, so the
+    template can be rendered again per target cluster.
+    """
+
+    id: ResourceId
+    obj: Mapping[str, Any]
+    pos: SourcePos = UNKNOWN
+    jinja_source: str | None = None
+    doc_index: int = 0
+
+    @property
+    def key(self) -> str:
+        return self.id.key
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    prune: bool = True
+    drift: str = "correct"  # correct | report
+    max_prune_fraction: float = 0.3
+    # (kind or "apiVersion/Kind", JSON pointer) pairs whose drift is ignored.
+    ignore: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FleetSettings:
+    """``fleet.yaml``; every field has the documented default when the file is absent."""
+
+    name: str = "fleet"
+    status_branch: str = "gitfleet/status"
+    exclude: tuple[str, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    apply: ApplySettings = field(default_factory=ApplySettings)
+    pos: SourcePos = UNKNOWN
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Everything read from one fleet repo at one revision, validated."""
+
+    settings: FleetSettings
+    clusters: tuple[Cluster, ...]
+    propagation_policies: tuple[PropagationPolicy, ...]
+    override_policies: tuple[OverridePolicy, ...]
+    templates: tuple[Template, ...]
+    # Kinds made known by CustomResourceDefinitions in the repo:
+    # (group, kind) -> namespaced?
+    crd_scopes: Mapping[tuple[str, str], bool] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()

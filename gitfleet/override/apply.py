@@ -1,0 +1,99 @@
+"""Apply the override policies that select a resource to its manifest for one cluster
+(KARMADA-SEMANTICS §4), recording every field that changed.
+
+Order: policies as ``select.matching_policies`` gives them; within a policy its rules
+in list order, each only when its ``targetCluster`` is absent or matches the cluster;
+within a rule the fixed overrider order image, command, args, labels, annotations,
+field, plaintext, whatever the order in the YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from gitfleet.errors import OverrideError
+from gitfleet.model.cluster import Cluster
+from gitfleet.model.keys import ResourceId
+from gitfleet.model.match import cluster_matches
+from gitfleet.model.plan import AppliedOverride
+from gitfleet.model.policy import OverridePolicy, Overriders
+from gitfleet.override._doc import OverriderFailure, diff
+from gitfleet.override.command_args import apply_args_overriders, apply_command_overriders
+from gitfleet.override.field import apply_field_overriders
+from gitfleet.override.image import apply_image_overriders
+from gitfleet.override.metadata import apply_annotations_overriders, apply_labels_overriders
+from gitfleet.override.plaintext import apply_plaintext
+from gitfleet.override.select import matching_policies
+
+Step = Callable[[Mapping[str, Any], Any], Any]
+
+# (overrider name as in the API, Overriders attribute, function) in Karmada's order.
+STEPS: tuple[tuple[str, str, Step], ...] = (
+    ("imageOverrider", "image", apply_image_overriders),
+    ("commandOverrider", "command", apply_command_overriders),
+    ("argsOverrider", "args", apply_args_overriders),
+    ("labelsOverrider", "labels", apply_labels_overriders),
+    ("annotationsOverrider", "annotations", apply_annotations_overriders),
+    ("fieldOverrider", "field", apply_field_overriders),
+    ("plaintext", "plaintext", apply_plaintext),
+)
+
+
+def apply_rule_overriders(
+    manifest: Mapping[str, Any], overriders: Overriders, policy: str, rule: int
+) -> tuple[Any, list[AppliedOverride]]:
+    """One rule's overriders in the fixed order; raises ``OverrideError``."""
+    doc: Any = manifest
+    applied: list[AppliedOverride] = []
+    for name, attribute, step in STEPS:
+        entries = getattr(overriders, attribute)
+        if not entries:
+            continue
+        try:
+            after = step(doc, entries)
+        except OverriderFailure as exc:
+            raise OverrideError(policy, rule, name, exc.message) from None
+        if not isinstance(after, Mapping):
+            raise OverrideError(policy, rule, name, "the result is not an object; do not replace the whole document")
+        applied.extend(AppliedOverride(ptr, policy, rule, name, old, new) for ptr, old, new in diff(doc, after))
+        doc = after
+    return doc, applied
+
+
+def apply_policies(
+    manifest: Mapping[str, Any], cluster: Cluster, policies: Sequence[OverridePolicy]
+) -> tuple[dict[str, Any], tuple[AppliedOverride, ...]]:
+    """Apply already selected and ordered policies (see ``matching_policies``), so a
+    caller can select once per resource and apply once per cluster."""
+    doc: Any = manifest
+    applied: list[AppliedOverride] = []
+    for policy in policies:
+        for rule in policy.rules:
+            if rule.target_cluster is not None and not cluster_matches(rule.target_cluster, cluster):
+                continue
+            doc, changes = apply_rule_overriders(doc, rule.overriders, policy.ref, rule.index)
+            applied.extend(changes)
+    if doc is manifest or type(doc) is not dict:
+        doc = dict(doc)
+    return doc, tuple(applied)
+
+
+def apply_overrides(
+    manifest: Mapping[str, Any],
+    rid: ResourceId,
+    labels: Mapping[str, str],
+    cluster: Cluster,
+    policies: Sequence[OverridePolicy],
+) -> tuple[dict[str, Any], tuple[AppliedOverride, ...]]:
+    """The manifest for ``cluster`` after every override policy that selects the
+    resource, and the fields they changed.
+
+    The input is never modified. The result is a new top-level dict that shares every
+    unchanged subtree with the input (only the paths to changed fields are copied), so
+    treat it as read-only or copy it before editing it in place. Raises
+    ``OverrideError`` naming the policy, rule and overrider that failed.
+    """
+    if not policies:
+        return dict(manifest), ()
+    return apply_policies(manifest, cluster, matching_policies(rid, labels, policies))

@@ -1,0 +1,1 @@
+"""The planner: from a loaded fleet to placements and per-cluster manifests."""

@@ -1,0 +1,22 @@
+"""Filter plugins, one module each, run in this fixed order (Karmada runs its in-tree
+filters in map order; a fixed order keeps gitfleet's output deterministic). A cluster
+must pass them all; the first failure is the reason it is filtered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gitfleet.model.cluster import Cluster
+from gitfleet.schedule.filters import api_enablement, cluster_affinity, spread_constraint, taint_toleration
+from gitfleet.schedule.filters.base import FilterContext, PluginVerdict
+
+Plugin = Callable[[Cluster, FilterContext], PluginVerdict]
+
+PLUGINS: tuple[tuple[str, Plugin], ...] = (
+    (api_enablement.NAME, api_enablement.check),
+    (taint_toleration.NAME, taint_toleration.check),
+    (cluster_affinity.NAME, cluster_affinity.check),
+    (spread_constraint.NAME, spread_constraint.check),
+)
+
+__all__ = ["PLUGINS", "FilterContext", "Plugin", "PluginVerdict"]

@@ -1,0 +1,278 @@
+"""Scheduling one resource with one placement: Karmada's cycle, fresh and offline
+(KARMADA-SEMANTICS §2). The pipeline reads like its steps:
+
+    filter -> score -> select (spread) -> assign replicas
+
+with ``clusterAffinities`` terms tried in order until one succeeds, and overflow tiers
+filled in order. The result is a pure function of the inputs, with every cluster's fate
+recorded per step and the replica arithmetic written out for ``gitfleet explain``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from gitfleet.model.cluster import Cluster
+from gitfleet.model.keys import ResourceId
+from gitfleet.model.match import cluster_matches
+from gitfleet.model.plan import ClusterTarget, FilterVerdict, ScheduleResult
+from gitfleet.model.policy import ClusterAffinity, ClusterAffinityTerm, Placement
+from gitfleet.schedule import capacity, divide, spread
+from gitfleet.schedule.candidate import Candidate, ranked
+from gitfleet.schedule.errors import SchedulingError
+from gitfleet.schedule.filters import PLUGINS, FilterContext
+from gitfleet.schedule.workload import Workload
+
+SELECT_STEP = "Select"
+ASSIGN_STEP = "Assign"
+_UNMATCHED_TIER = 1000  # Karmada's order for a cluster no tier matches (never after filtering)
+
+
+@dataclass
+class _Attempt:
+    """The outcome of one pass through the pipeline with one set of affinity terms."""
+
+    targets: tuple[ClusterTarget, ...] = ()
+    error: str | None = None
+    verdicts: list[FilterVerdict] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def schedule(
+    rid: ResourceId, workload: Workload | None, placement: Placement, clusters: Sequence[Cluster]
+) -> ScheduleResult:
+    """Where ``rid`` goes and with how many replicas.
+
+    ``workload`` is ``interpret(template)``: ``None`` for kinds without replicas. A
+    failure is reported in ``error`` (targets empty), never raised: Karmada leaves such a
+    resource unscheduled. Only capacity inputs that cannot be parsed raise
+    (``CapacityError``).
+    """
+    inventory = sorted(clusters, key=lambda c: c.name)
+    if placement.cluster_affinity is None and placement.cluster_affinities:
+        return _schedule_terms(rid, workload, placement, inventory)
+    affinities = (placement.cluster_affinity,) if placement.cluster_affinity is not None else ()
+    attempt = _attempt(rid, workload, placement, inventory, affinities, term=None)
+    return ScheduleResult(
+        targets=attempt.targets,
+        error=attempt.error,
+        verdicts=tuple(attempt.verdicts),
+        arithmetic=tuple(attempt.lines),
+    )
+
+
+def _schedule_terms(
+    rid: ResourceId, workload: Workload | None, placement: Placement, inventory: list[Cluster]
+) -> ScheduleResult:
+    """Try each clusterAffinities term in order; the first success wins. When all
+    fail, Karmada reports the first term's error."""
+    verdicts: list[FilterVerdict] = []
+    lines: list[str] = []
+    first_error: str | None = None
+    for term in placement.cluster_affinities:
+        affinities: tuple[ClusterAffinity, ...] = (term.affinity,)
+        if workload is not None and workload.is_workload:
+            # Overflow tiers only widen the filter for resources that have replicas.
+            affinities += term.overflow
+        attempt = _attempt(rid, workload, placement, inventory, affinities, term)
+        prefix = f"term {term.affinity_name}: "
+        verdicts.extend(replace(v, reason=prefix + v.reason) for v in attempt.verdicts)
+        if attempt.error is None:
+            lines.append(f"clusterAffinities term {term.affinity_name!r} scheduled")
+            return ScheduleResult(
+                targets=attempt.targets,
+                verdicts=tuple(verdicts),
+                affinity_term=term.affinity_name,
+                arithmetic=tuple(lines + attempt.lines),
+            )
+        first_error = first_error or attempt.error
+        lines.extend(attempt.lines)
+        lines.append(f"clusterAffinities term {term.affinity_name!r} failed: {attempt.error}")
+    return ScheduleResult(
+        error=first_error,
+        verdicts=tuple(verdicts),
+        affinity_term=placement.cluster_affinities[-1].affinity_name,
+        arithmetic=tuple(lines),
+    )
+
+
+def _attempt(
+    rid: ResourceId,
+    workload: Workload | None,
+    placement: Placement,
+    inventory: list[Cluster],
+    affinities: tuple[ClusterAffinity, ...],
+    term: ClusterAffinityTerm | None,
+) -> _Attempt:
+    out = _Attempt()
+    feasible = _filter(rid, placement, inventory, affinities, out)
+    if not feasible:
+        return out
+    candidates = ranked(_score_and_estimate(feasible, workload, term))
+    is_workload = workload is not None and workload.is_workload
+    replicas = workload.replicas if workload is not None else 0
+    if is_workload and _uses_capacity(placement, term):
+        out.lines.append(
+            "available replicas: " + ", ".join(
+                f"{c.name} {c.available} ({c.capacity_note})" for c in sorted(candidates, key=lambda c: c.name)
+            )
+        )
+    try:
+        selection = spread.select(placement, candidates, replicas)
+    except SchedulingError as err:
+        out.error = str(err)
+        return out
+    out.lines.extend(selection.notes)
+    selected_names = {c.name for c in selection.clusters}
+    for c in sorted(candidates, key=lambda c: c.name):
+        out.verdicts.append(FilterVerdict(c.name, SELECT_STEP, c.name in selected_names, selection.reasons[c.name]))
+    try:
+        out.targets = _assign(workload, placement, list(selection.clusters), term, out.lines)
+    except SchedulingError as err:
+        out.error = str(err)
+        return out
+    got = {t.name: t.replicas for t in out.targets}
+    for c in sorted(selection.clusters, key=lambda c: c.name):
+        if c.name in got:
+            words = "receives the resource" if got[c.name] is None else f"receives {got[c.name]} replicas"
+            out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, True, words))
+        else:
+            out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, False, "dropped: 0 replicas"))
+    return out
+
+
+def _filter(
+    rid: ResourceId,
+    placement: Placement,
+    inventory: list[Cluster],
+    affinities: tuple[ClusterAffinity, ...],
+    out: _Attempt,
+) -> list[Cluster]:
+    """Run the filter plugins; a cluster stops at its first failure, like Karmada."""
+    ctx = FilterContext(rid, placement, affinities)
+    feasible: list[Cluster] = []
+    reasons: Counter[str] = Counter()
+    for cluster in inventory:
+        for _, check in PLUGINS:
+            verdict = check(cluster, ctx)
+            out.verdicts.append(verdict.plain())
+            if not verdict.passed:
+                reasons[verdict.fit_reason] += 1
+                break
+        else:
+            feasible.append(cluster)
+    if not feasible:
+        out.error = fit_error(len(inventory), reasons)
+    return feasible
+
+
+def fit_error(total: int, reasons: Counter[str]) -> str:
+    """Karmada's FitError text: a sorted histogram of the filter reasons."""
+    if total == 0 or not reasons:
+        return f"0/{total} clusters are available: no cluster exists."
+    parts = sorted(f"{count} {reason}" for reason, count in reasons.items())
+    return f"0/{total} clusters are available: {', '.join(parts)}."
+
+
+def _score_and_estimate(
+    feasible: list[Cluster], workload: Workload | None, term: ClusterAffinityTerm | None
+) -> list[Candidate]:
+    """Score (0 for all on a fresh schedule: no previous placement to keep) and the
+    available replicas. Karmada skips estimation when the binding has 0 replicas."""
+    out = []
+    for cluster in feasible:
+        if workload is None or workload.replicas == 0:
+            est = capacity.non_workload_estimate()
+        else:
+            est = capacity.estimate(cluster, workload)
+        out.append(
+            Candidate(
+                cluster=cluster,
+                score=0,
+                tier=_tier(cluster, term),
+                available=est.replicas,
+                allocatable=est.replicas,
+                capacity_note=est.reason,
+            )
+        )
+    return out
+
+
+def _tier(cluster: Cluster, term: ClusterAffinityTerm | None) -> int:
+    if term is None or cluster_matches(term.affinity, cluster):
+        return 0
+    for index, overflow in enumerate(term.overflow):
+        if cluster_matches(overflow, cluster):
+            return index + 1
+    return _UNMATCHED_TIER
+
+
+def _uses_capacity(placement: Placement, term: ClusterAffinityTerm | None) -> bool:
+    if term is not None and term.overflow:
+        return True
+    if divide.strategy(placement) in (divide.DYNAMIC_WEIGHT, divide.AGGREGATED):
+        return True
+    return (
+        placement.replica_scheduling.type == "Divided"
+        and bool(placement.spread_constraints)
+        and not spread.spread_ignored(placement)
+    )
+
+
+def _assign(
+    workload: Workload | None,
+    placement: Placement,
+    selected: list[Candidate],
+    term: ClusterAffinityTerm | None,
+    lines: list[str],
+) -> tuple[ClusterTarget, ...]:
+    if not selected:
+        raise SchedulingError(
+            "failed to assign replicas: no clusters available to schedule (the spread constraints selected none)"
+        )
+    if workload is None or not workload.is_workload:
+        value = None if workload is None else 0
+        lines.append(
+            "not a workload: every selected cluster receives it"
+            + (" (no replicas)" if value is None else " with 0 replicas, even when Divided")
+        )
+        return tuple(sorted(ClusterTarget(c.name, value) for c in selected))
+    if term is not None and term.overflow:
+        assignment = _assign_tiers(placement, selected, workload.replicas, lines)
+    else:
+        division = divide.assign(placement, selected, workload.replicas)
+        lines.extend(division.lines)
+        assignment = list(division.assignment)
+    dropped = sorted(name for name, n in assignment if n <= 0)
+    if dropped:
+        lines.append(f"dropped with 0 replicas: {', '.join(dropped)}")
+    return tuple(sorted(ClusterTarget(name, n) for name, n in assignment if n > 0))
+
+
+def _assign_tiers(
+    placement: Placement, selected: list[Candidate], replicas: int, lines: list[str]
+) -> list[tuple[str, int]]:
+    """Overflow: each tier in order takes min(remaining, its available replicas)."""
+    tiers: dict[int, list[Candidate]] = {}
+    for c in selected:
+        tiers.setdefault(c.tier, []).append(c)
+    remaining = replicas
+    assignment: list[tuple[str, int]] = []
+    for tier in sorted(tiers):
+        members = tiers[tier]
+        share = min(remaining, sum(c.available for c in members))
+        name = "primary" if tier == 0 else f"overflow {tier}"
+        lines.append(f"{name} tier ({', '.join(c.name for c in members)}): takes {share} of {remaining} remaining")
+        division = divide.assign(placement, members, share)
+        lines.extend(division.lines)
+        assignment.extend(division.assignment)
+        remaining -= share
+        if remaining <= 0:
+            break
+    if remaining > 0:
+        raise SchedulingError(
+            f"failed to assign replicas: clusters available replicas are not enough to schedule: "
+            f"{remaining} of {replicas} replicas left after the last overflow tier"
+        )
+    return assignment

@@ -1,0 +1,155 @@
+"""The file layout of the status branch (DESIGN.md §4), both ways: a Plan becomes a
+tree of files, and a tree read back from the branch becomes manifests and placements.
+
+```
+placements.yaml
+clusters/<cluster>/<namespace|_cluster>/<group|core>.<Kind>.<name>.yaml
+status/...                      # written by the apply engine, kept as it is here
+```
+
+Every manifest goes through :mod:`gitfleet.status.secrets` first, so nothing written
+here holds a Secret value in clear. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitfleet.errors import GitfleetError
+from gitfleet.load.yamlio import dump_yaml, load_plain
+from gitfleet.model.keys import ResourceId
+from gitfleet.model.plan import ClusterTarget, Plan, ResourcePlacement
+from gitfleet.status.secrets import mask_manifest
+
+PLACEMENTS_FILE = "placements.yaml"
+CLUSTERS_DIR = "clusters"
+STATUS_DIR = "status"
+CLUSTER_SCOPE_DIR = "_cluster"
+CORE_GROUP = "core"
+DEFAULT_STATUS_BRANCH = "gitfleet/status"
+
+
+class LayoutError(GitfleetError):
+    """Two objects would be written to the same file, or a status file is unreadable."""
+
+
+def manifest_path(cluster: str, manifest: Mapping[str, Any]) -> str:
+    """Where ``manifest`` lives on the status branch."""
+    rid = ResourceId.of(manifest)
+    folder = rid.namespace or CLUSTER_SCOPE_DIR
+    return f"{CLUSTERS_DIR}/{cluster}/{folder}/{rid.group or CORE_GROUP}.{rid.kind}.{rid.name}.yaml"
+
+
+def manifest_yaml(manifest: Mapping[str, Any]) -> str:
+    """The text of a manifest as the status branch and every diff show it (masked)."""
+    return dump_yaml(dict(mask_manifest(manifest)))
+
+
+def placements_yaml(placements: tuple[ResourcePlacement, ...]) -> str:
+    return dump_yaml([p.to_json() for p in placements])
+
+
+def plan_to_tree(plan: Plan) -> dict[str, bytes]:
+    """The status-branch files of ``plan`` as ``{path: bytes}``.
+
+    Raises :class:`LayoutError` when two keys map to one path (the same object under
+    two apiVersions of one group), which Kubernetes would treat as one object anyway.
+    """
+    files: dict[str, bytes] = {PLACEMENTS_FILE: placements_yaml(plan.placements).encode()}
+    owners: dict[str, str] = {}
+    for cluster in sorted(plan.manifests):
+        for key in sorted(plan.manifests[cluster]):
+            manifest = plan.manifests[cluster][key]
+            path = manifest_path(cluster, manifest)
+            if path in owners:
+                raise LayoutError(
+                    f"{key} and {owners[path]} on cluster {cluster} are the same object under two"
+                    " apiVersions; keep one of them"
+                )
+            owners[path] = key
+            files[path] = manifest_yaml(manifest).encode()
+    return files
+
+
+def _split_manifest_path(path: str) -> tuple[str, str | None] | None:
+    parts = path.split("/")
+    if len(parts) != 4 or parts[0] != CLUSTERS_DIR or not parts[3].endswith(".yaml"):
+        return None
+    return parts[1], None if parts[2] == CLUSTER_SCOPE_DIR else parts[2]
+
+
+def tree_to_manifests(files: Mapping[str, bytes]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Read the manifests back: ``cluster -> key -> manifest`` (Secrets stay masked).
+
+    The namespace comes from the folder, the rest of the identity from the manifest.
+    """
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(files):
+        where = _split_manifest_path(path)
+        if where is None:
+            continue
+        cluster, namespace = where
+        docs = load_plain(files[path].decode())
+        if len(docs) != 1 or not isinstance(docs[0], dict):
+            raise LayoutError(f"{path}: expected one manifest on the status branch, found {len(docs)} documents")
+        manifest = docs[0]
+        rid = ResourceId.of(manifest)
+        key = ResourceId(rid.api_version, rid.kind, namespace, rid.name).key
+        out.setdefault(cluster, {})[key] = manifest
+    return out
+
+
+def tree_to_placements(files: Mapping[str, bytes]) -> tuple[ResourcePlacement, ...]:
+    """The placements recorded in ``placements.yaml`` (empty when the file is absent)."""
+    raw = files.get(PLACEMENTS_FILE)
+    if raw is None:
+        return ()
+    docs = load_plain(raw.decode())
+    items = docs[0] if docs else []
+    if not isinstance(items, list):
+        raise LayoutError(f"{PLACEMENTS_FILE}: expected a list of placements")
+    placements = []
+    for item in items:
+        placements.append(
+            ResourcePlacement(
+                resource=str(item["resource"]),
+                policy=item.get("policy"),
+                clusters=tuple(
+                    ClusterTarget(str(c["name"]), c.get("replicas")) for c in item.get("clusters") or ()
+                ),
+                reason=item.get("reason"),
+                depended_by=tuple(item.get("dependedBy") or ()),
+            )
+        )
+    return tuple(placements)
+
+
+def tree_to_plan(files: Mapping[str, bytes]) -> Plan:
+    """A Plan rebuilt from a status tree (no warnings, failures or explanations)."""
+    return Plan(placements=tree_to_placements(files), manifests=tree_to_manifests(files))
+
+
+def status_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The ``status/`` files of a tree (per-cluster apply results)."""
+    return {p: b for p, b in files.items() if p.startswith(STATUS_DIR + "/")}
+
+
+def status_branch_name(fleet_yaml: bytes | None) -> str:
+    """``spec.statusBranch`` of ``fleet.yaml`` (raw bytes, may be absent), or the default.
+
+    Only this one field is read, so ``gitfleet status`` works even when the rest of the
+    fleet repo is invalid.
+    """
+    if not fleet_yaml:
+        return DEFAULT_STATUS_BRANCH
+    try:
+        docs = load_plain(fleet_yaml.decode())
+    except Exception:  # noqa: BLE001 - an unreadable fleet.yaml is the loader's to report
+        return DEFAULT_STATUS_BRANCH
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get("kind") == "Fleet":
+            branch = (doc.get("spec") or {}).get("statusBranch")
+            if isinstance(branch, str) and branch:
+                return branch
+    return DEFAULT_STATUS_BRANCH

@@ -1,0 +1,42 @@
+"""Rendering one resource template for one target cluster, as the plan needs it.
+
+The loader rendered each ``.j2`` file once, for the first cluster, which fixed the
+identity of its documents; here the same document is rendered for another cluster
+and checked to have the same identity (``gitfleet.load.identity``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitfleet.errors import TemplateError
+from gitfleet.load.identity import check_identity, with_namespace
+from gitfleet.load.jinja import render_documents, template_context
+from gitfleet.model.cluster import Cluster
+from gitfleet.model.resource import Fleet, Template
+
+__all__ = ["check_identity", "render_for_cluster", "with_namespace"]
+
+
+def render_for_cluster(template: Template, cluster: Cluster, fleet: Fleet) -> dict[str, Any]:
+    """The manifest of ``template`` for ``cluster``: rendered again when it comes from
+    a ``.j2`` file (identity checked, namespace set like the loader does), otherwise
+    ``template.obj``. The caller owns the returned top level and ``metadata``; copy
+    deeper before changing anything else. Raises ``TemplateError``.
+    """
+    if template.jinja_source is None:
+        return dict(template.obj)
+    context = template_context(
+        fleet.settings.values, fleet.settings.name, [c.name for c in fleet.clusters], cluster
+    )
+    path = template.pos.path
+    docs = render_documents(template.jinja_source, path, context)
+    if template.doc_index >= len(docs):
+        raise TemplateError(
+            path, template.pos.line, template.pos.col,
+            f"the number of documents depends on `cluster` ({len(docs)} for cluster {cluster.name!r}, "
+            "more for the first cluster); placement must not",
+        )
+    doc = docs[template.doc_index]
+    check_identity(template.obj, doc, path, line=template.pos.line, col=template.pos.col, cluster=cluster.name)
+    return with_namespace(doc, template.id.namespace)

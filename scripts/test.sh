@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything gitfleet's tests need and runs all of them:
+#   Python packages (gitfleet itself, editable, with its test extras),
+#   etcd + a kube-apiserver built from Debian's source package (cached),
+#   then every test tier: pure core, Git, real clusters, plus lint and layer checks.
+# Usage: scripts/test.sh [extra pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+export GITFLEET_KUBE_APISERVER="${GITFLEET_KUBE_APISERVER:-$(bash scripts/install-test-clusters.sh | tail -n1)}"
+
+echo "== lint and layers"
+python3 -m ruff check gitfleet tests bench
+lint-imports --config .importlinter
+
+echo "== tests"
+python3 -m pytest -n 2 "$@"
