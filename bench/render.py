@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -47,7 +48,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
 }
 PROVIDER_WEIGHTS = {"aws": 3, "gcp": 2, "azure": 1}
 # Policy shapes, cycled over the policies (group j gets shape j % 5).
-DUPLICATED, STATIC, DYNAMIC, SPREAD, PROD_TOLERATING = range(5)
+DUPLICATED, STATIC, DYNAMIC, SPREAD, TOLERATING = range(5)
 BUDGET_PLAN_S = 3.0
 BUDGET_RENDER_S = 15.0
 BUDGET_SPEEDUP = 5.0
@@ -231,12 +232,13 @@ def _propagation_policy(group: int, clusters: int) -> dict[str, Any]:
     elif shape == SPREAD:
         regions = sum(len(r) for r in REGIONS.values())
         placement = {"spreadConstraints": [
-            {"spreadByField": "region", "minGroups": 2, "maxGroups": regions},
+            {"spreadByField": "region", "minGroups": regions, "maxGroups": regions},
             {"spreadByField": "cluster", "minGroups": 2, "maxGroups": max(2, clusters * 9 // 10)},
         ]}
     else:
         placement = {
-            "clusterAffinity": {"labelSelector": {"matchLabels": {"env": "prod"}}},
+            "clusterAffinity": {"labelSelector": {"matchExpressions": [
+                {"key": "env", "operator": "In", "values": ["prod", "staging"]}]}},
             "clusterTolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
         }
     return {
@@ -312,8 +314,8 @@ def generate_fleet(
     ``status.resourceSummary`` and 2% tainted ``dedicated=gpu:NoSchedule``;
     ``templates`` templates (a Namespace, then Deployments, Services and ConfigMaps in
     turn, a quarter of the ConfigMaps Jinja2); ``policies`` PropagationPolicies cycling
-    Duplicated / static weights / dynamic weights / region+cluster spread / prod with a
-    toleration; ``overrides`` OverridePolicies with image, labels and plaintext overriders.
+    Duplicated / static weights / dynamic weights / region+cluster spread / every cluster
+    with a toleration of the GPU taint; ``overrides`` OverridePolicies with image, labels and plaintext overriders.
     The default sizes place about 10,000 manifests.
     """
     spec = _spec(clusters, templates, policies, overrides)
@@ -499,6 +501,7 @@ def kubectl_version() -> str:
 
 def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     repo, kroot = work / "fleet", work / "kustomize"
+    load_before = os.getloadavg()
     t = time.perf_counter()
     generate_fleet(repo, args.clusters, args.templates, args.policies, args.overrides)
     overlays = generate_kustomize(kroot, args.clusters, args.templates, args.policies, args.overrides)
@@ -535,6 +538,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                          "render_o": round(max(r[1] for r in renders), 1)},
         "runs": {"plan_s": [round(p[0], 3) for p in plans], "render_o_s": [round(r[0], 3) for r in renders]},
     }
+    result["loadavg"] = {"before": [round(x, 2) for x in load_before],
+                         "after": [round(x, 2) for x in os.getloadavg()]}
     if "yaml_emit_manifests_per_s" in plan_info:
         result["yaml_emit_manifests_per_s"] = plan_info["yaml_emit_manifests_per_s"]
     budgets: dict[str, Any] = {

@@ -19,6 +19,7 @@ from gitfleet.diff import diff_plans, format_json, format_markdown, format_text
 from gitfleet.diff.markdown import MARKER
 from gitfleet.diff.model import PlanDiff
 from gitfleet.errors import GitfleetError, InputError, Problem
+from gitfleet.git.errors import GitSourceError
 from gitfleet.git.source import GitSource, open_source
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
@@ -100,8 +101,11 @@ def _report_invalid(err: SideInvalid, fmt: str, out: TextIO, errout: TextIO) -> 
 def compute(repo: str, base: str, head: str | None, context: int = 3) -> PlanDiff:
     """Both sides rendered and diffed; raises :class:`SideInvalid` for an invalid side."""
     source = open_source(repo)
-    base_label, head_label = _label(source, base), _label(source, head)
-    base_files, head_files = source.files_at(base), source.files(head)
+    try:
+        base_label, head_label = _label(source, base), _label(source, head)
+        base_files, head_files = source.files_at(base), source.files(head)
+    except GitSourceError as err:  # an unknown revision is a usage error
+        raise CommandError(str(err)) from None
     new = render_side(head_files, head_label)  # head first: its errors are what a PR author needs
     old = render_side(base_files, base_label)
     return diff_plans(

@@ -57,13 +57,15 @@ def load_and_plan(repo: str, rev: str | None = None) -> tuple[Fleet, Plan]:
     return fleet, build_plan(fleet)
 
 
-def print_problems(err: InputError, out: TextIO = sys.stderr) -> None:
+def print_problems(err: InputError, out: TextIO | None = None) -> None:
+    out = out or sys.stderr
     for problem in err.problems:
         print(problem, file=out)
     errors = sum(1 for p in err.problems if p.severity == "error")
     print(f"{errors} error(s); nothing was rendered or applied", file=out)
 
 
-def print_warnings(warnings: tuple[str, ...], out: TextIO = sys.stderr) -> None:
+def print_warnings(warnings: tuple[str, ...], out: TextIO | None = None) -> None:
+    out = out or sys.stderr
     for warning in warnings:
         print(warning, file=out)

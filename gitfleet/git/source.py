@@ -22,6 +22,7 @@ from pygit2.enums import FileMode
 
 from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import GitSourceError
+from gitfleet.git.treebuild import blob_data
 from gitfleet.git.worktree import FLEET_SUFFIXES, read_directory
 
 DEFAULT_REMOTE = "origin"
@@ -98,7 +99,9 @@ class GitSource:
                 raise GitSourceError(f"{self.prefix}/ does not exist at revision {rev!r}") from None
             if sub.type_str != "tree":
                 raise GitSourceError(f"{self.prefix} is not a folder at revision {rev!r}")
-            tree = repo[sub.id]
+            subtree = repo[sub.id]
+            assert isinstance(subtree, pygit2.Tree)
+            tree = subtree
         files: dict[str, bytes] = {}
         _collect(repo, tree, "", files)
         return files
@@ -141,7 +144,7 @@ def _collect(repo: pygit2.Repository, tree: pygit2.Tree, base: str, out: dict[st
             assert isinstance(sub, pygit2.Tree)
             _collect(repo, sub, f"{base}{name}/", out)
         elif entry.filemode in _BLOB_MODES and name.endswith(FLEET_SUFFIXES):
-            out[base + name] = repo[entry.id].data
+            out[base + name] = blob_data(repo, entry.id)
 
 
 def open_source(

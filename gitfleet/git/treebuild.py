@@ -29,7 +29,7 @@ def _nest(files: Mapping[str, bytes]) -> _Node:
     return root
 
 
-def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None) -> pygit2.Oid:
+def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None, written: set[pygit2.Oid]) -> pygit2.Oid:
     previous: dict[str, tuple[pygit2.Oid, int]] = {}
     if base is not None:
         previous = {str(e.name): (e.id, e.filemode) for e in base}
@@ -39,8 +39,11 @@ def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None) -> py
         old = previous.get(name)
         if isinstance(child, bytes):
             oid = pygit2.hash(child)
-            if old is None or old[0] != oid:
+            if (old is None or old[0] != oid) and oid not in written:
+                # A render repeats the same manifest on many clusters: write each blob once
+                # (libgit2 would otherwise touch the existing object file every time).
                 repo.create_blob(child)
+                written.add(oid)
             entries.append((name, oid, FileMode.BLOB))
         else:
             sub_base = None
@@ -48,7 +51,7 @@ def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None) -> py
                 sub = repo[old[0]]
                 assert isinstance(sub, pygit2.Tree)
                 sub_base = sub
-            entries.append((name, _write(repo, child, sub_base), FileMode.TREE))
+            entries.append((name, _write(repo, child, sub_base, written), FileMode.TREE))
     if base is not None and len(entries) == len(previous) and all(
         previous.get(name) == (oid, mode) for name, oid, mode in entries
     ):
@@ -62,7 +65,13 @@ def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None) -> py
 def write_tree(repo: pygit2.Repository, files: Mapping[str, bytes], base: pygit2.Tree | None = None) -> pygit2.Oid:
     """The id of a tree holding exactly ``files`` (``{posix path: bytes}``), reusing
     ``base``'s blobs and subtrees where they are unchanged."""
-    return _write(repo, _nest(files), base)
+    return _write(repo, _nest(files), base, set())
+
+
+def blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
+    blob = repo[oid]
+    assert isinstance(blob, pygit2.Blob)
+    return blob.data
 
 
 def read_tree(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dict[str, bytes]:
@@ -75,5 +84,5 @@ def read_tree(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> di
             assert isinstance(sub, pygit2.Tree)
             out.update(read_tree(repo, sub, path + "/"))
         elif entry.filemode in (FileMode.BLOB, FileMode.BLOB_EXECUTABLE):
-            out[path] = repo[entry.id].data
+            out[path] = blob_data(repo, entry.id)
     return out

@@ -113,10 +113,12 @@ class KubeClient:
         payload: Any = None
         if body is not None:
             headers["Content-Type"] = content_type
-            # Serialised here so the transport sends bytes as they are for every type.
-            payload = body if isinstance(body, (bytes, str)) else json.dumps(body).encode()
-            if content_type == "application/json":
+            # The transport JSON-encodes bodies of JSON types itself and sends bytes as
+            # they are for the others (apply patches go as JSON text, which is YAML).
+            if content_type.split(";")[0].endswith("json") or isinstance(body, (bytes, str)):
                 payload = body
+            else:
+                payload = json.dumps(body).encode()
         dry = bool(query and query.get("dryRun"))
         for attempt in range(self.settings.retries + 1):
             status, data, resp_headers = self._send(method, url, headers, payload)
@@ -244,7 +246,11 @@ class KubeClient:
             doc = self.request("GET", path, query=query,
                                accept=METADATA_LIST_ACCEPT if metadata_only else "application/json",
                                what=f"list {kind}")
-            items.extend(doc.get("items") or ())
+            for item in doc.get("items") or ():
+                # List items come without their type; callers handle objects whole.
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                items.append(item)
             token = (doc.get("metadata") or {}).get("continue")
             if not token:
                 return items
@@ -268,7 +274,12 @@ class KubeClient:
         body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
         if uid:
             body["preconditions"] = {"uid": uid}
-        query = {"dryRun": "All"} if dry_run else None
+        query = None
+        if dry_run:
+            # The server reads DeleteOptions from the body when there is one, and the
+            # query only otherwise: say it in both.
+            body["dryRun"] = ["All"]
+            query = {"dryRun": "All"}
         self.request("DELETE", self.object_path(rid), query=query, body=body, what=str(rid))
 
 

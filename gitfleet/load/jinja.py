@@ -140,9 +140,11 @@ def parse_rendered(source: str, rendered: str, path: str) -> list[dict[str, Any]
         docs = load_plain(rendered)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = LineMap(source, rendered).source_line(mark.line + 1) if mark is not None else 1
+        lines = LineMap(source, rendered)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise TemplateError(
-            path, line, 1, f"rendered template is not valid YAML: {exc.problem or exc.context}"
+            path, lines.source_line(line), lines.source_col(line, col),
+            f"rendered template is not valid YAML: {exc.problem or exc.context}",
         ) from exc
     except yaml.YAMLError as exc:
         raise TemplateError(path, 1, 1, f"rendered template is not valid YAML: {exc}") from exc

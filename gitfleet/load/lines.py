@@ -34,6 +34,14 @@ class LineMap:
                     table[j] = max(i1 - 1, 0)
         return table
 
+    def source_col(self, rendered_line: int, col: int) -> int:
+        """``col`` when the rendered line is the template line unchanged, else 1."""
+        idx = rendered_line - 1
+        src = self.source_line(rendered_line) - 1
+        if 0 <= idx < len(self._rendered) and src < len(self._source) and self._rendered[idx] == self._source[src]:
+            return col
+        return 1
+
     def source_line(self, rendered_line: int) -> int:
         """1-based rendered line -> 1-based template line."""
         idx = rendered_line - 1

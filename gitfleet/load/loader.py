@@ -267,7 +267,7 @@ class _Loader:
         try:
             docs = parse_documents(rendered, path)
         except PositionedError as exc:
-            report.problems.append(Problem(path, lines.source_line(exc.line), 1,
+            report.problems.append(Problem(path, lines.source_line(exc.line), lines.source_col(exc.line, exc.col),
                                            f"rendered template: {exc.message}"))
             return
         for doc in docs:

@@ -8,6 +8,8 @@ source of truth, also usable by editors. This module only loads them and turns
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -18,6 +20,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from gitfleet.load.report import Reporter
+from gitfleet.load.yamlio import JsonPath
 
 SCHEMA_BASE = "https://gitfleet.io/schemas/"
 
@@ -57,8 +60,37 @@ def _sort_key(err: ValidationError) -> tuple[str, ...]:
     return tuple(str(p) for p in err.absolute_path) + (err.validator or "",)  # type: ignore[operator]
 
 
+# Parsed documents are cached and shared, so the same object is validated again at every
+# load of an unchanged file: remember its violations. The document itself is kept in
+# the entry, so its id cannot be reused while the entry exists.
+_MEMO_SIZE = 8192
+_memo: OrderedDict[tuple[str, int], tuple[Any, list[tuple[JsonPath, str]]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
 def validate(doc: Any, name: str, report: Reporter) -> None:
     """Report every schema violation of ``doc`` against schema file ``name``."""
+    for where, message in violations(doc, name):
+        report.error(where, message)
+
+
+def violations(doc: Any, name: str) -> list[tuple[JsonPath, str]]:
+    """``(path, message)`` of every violation, sorted by path; remembered per document object."""
+    key = (name, id(doc))
+    with _memo_lock:
+        hit = _memo.get(key)
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    found = _violations(doc, name)
+    with _memo_lock:
+        _memo[key] = (doc, found)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return found
+
+
+def _violations(doc: Any, name: str) -> list[tuple[JsonPath, str]]:
+    found: list[tuple[JsonPath, str]] = []
     for err in sorted(validator(name).iter_errors(doc), key=_sort_key):
         where = tuple(err.absolute_path)
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
@@ -66,14 +98,17 @@ def validate(doc: Any, name: str, report: Reporter) -> None:
             for key in err.instance:
                 if key not in allowed:
                     hint = f" (known fields here: {', '.join(sorted(allowed))})" if allowed else ""
-                    report.error(where + (key,), f"unknown field{hint}")
+                    found.append((where + (key,), f"unknown field{hint}"))
             continue
-        report.error(where, _message(err))
+        found.append((where, _message(err)))
+    return found
 
 
 def _message(err: ValidationError) -> str:
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
+    if err.validator == "minItems":
+        return f"needs at least {err.validator_value} entr{'y' if err.validator_value == 1 else 'ies'}"
     if err.validator == "const":
         return f"must be {err.validator_value!r}, not {err.instance!r}"
     if err.validator == "enum":

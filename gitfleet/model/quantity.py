@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 _SUFFIX: dict[str, Fraction] = {
     "": Fraction(1),
@@ -21,6 +22,18 @@ _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|
 
 def parse_quantity(value: object) -> Fraction:
     """Parse a quantity; raise ``ValueError`` with the offending text otherwise."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return _parse_cached(value)
+    return _parse(value)
+
+
+# A fleet repeats the same few quantities across thousands of capacity estimates.
+@lru_cache(maxsize=8192)
+def _parse_cached(value: str | int | float) -> Fraction:
+    return _parse(value)
+
+
+def _parse(value: object) -> Fraction:
     if isinstance(value, bool):
         raise ValueError(f"invalid quantity {value!r}")
     if isinstance(value, int):

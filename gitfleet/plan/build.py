@@ -27,7 +27,7 @@ from gitfleet.model.policy import OverridePolicy, PropagationPolicy
 from gitfleet.model.resource import Fleet, Template
 from gitfleet.override.apply import apply_policies
 from gitfleet.override.select import matching_policies
-from gitfleet.plan.copy import copy_json
+from gitfleet.plan.copy import own_writable_parts
 from gitfleet.plan.dependencies import dependencies
 from gitfleet.plan.namespaces import auto_propagated_namespace
 from gitfleet.plan.ownership import add_ownership_labels
@@ -126,7 +126,7 @@ def _manifest_for(
 ) -> tuple[dict[str, Any], tuple[AppliedOverride, ...]]:
     template = decision.template
     if template.jinja_source is None:
-        manifest = copy_json(template.obj)
+        manifest = own_writable_parts(template.obj)
     else:
         manifest = render_for_cluster(template, cluster, fleet)  # freshly rendered: ours
     replicas = decision.targets.get(cluster.name)

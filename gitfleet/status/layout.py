@@ -13,6 +13,8 @@ here holds a Secret value in clear. Pure: no I/O.
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,13 +43,41 @@ def manifest_path(cluster: str, manifest: Mapping[str, Any]) -> str:
     return f"{CLUSTERS_DIR}/{cluster}/{folder}/{rid.group or CORE_GROUP}.{rid.kind}.{rid.name}.yaml"
 
 
+# YAML text by exact content. Dumping is the slowest step of writing a render (PyYAML's
+# representer is Python even with the C emitter); a long-running process (the
+# reconciler, or a diff rendering two revisions) sees the same manifests again and again.
+# marshal (version 2: no back-references, so the bytes depend on content alone) is exact and
+# type-preserving (True is not 1, 1.0 is not 1), so equal keys mean
+# equal content.
+_YAML_CACHE: dict[bytes, str] = {}
+_YAML_CACHE_SIZE = 65_536
+
+
+def _cached_yaml(obj: Any) -> str:
+    try:
+        key = hashlib.blake2b(marshal.dumps(obj, 2), digest_size=20).digest()
+    except ValueError:  # a value marshal cannot write: not cacheable, still dumpable
+        return dump_yaml(obj)
+    text = _YAML_CACHE.get(key)
+    if text is None:
+        text = dump_yaml(obj)
+        if len(_YAML_CACHE) >= _YAML_CACHE_SIZE:
+            _YAML_CACHE.pop(next(iter(_YAML_CACHE)))
+        _YAML_CACHE[key] = text
+    return text
+
+
 def manifest_yaml(manifest: Mapping[str, Any]) -> str:
     """The text of a manifest as the status branch and every diff show it (masked)."""
-    return dump_yaml(dict(mask_manifest(manifest)))
+    return _cached_yaml(dict(mask_manifest(manifest)))
 
 
 def placements_yaml(placements: tuple[ResourcePlacement, ...]) -> str:
-    return dump_yaml([p.to_json() for p in placements])
+    """The placements list as YAML; item by item (a block sequence is the concatenation
+    of its one-item sequences), so unchanged placements come from the cache."""
+    if not placements:
+        return dump_yaml([])
+    return "".join(_cached_yaml([p.to_json()]) for p in placements)
 
 
 def plan_to_tree(plan: Plan) -> dict[str, bytes]:

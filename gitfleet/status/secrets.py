@@ -9,6 +9,9 @@ bytes are the base64-decoded ``data`` value (so the same secret written in ``dat
 to the object and key stops one table of precomputed digests from serving every Secret;
 it does not make a short, guessable password safe to publish, so the status branch
 should stay as private as the fleet repo.
+
+Masking is idempotent: a value that already has the digest's exact shape is left as it
+is, so masking a masked manifest (a status-branch file read back) changes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -23,6 +27,7 @@ from typing import Any
 from gitfleet.model.plan import Plan
 
 DIGEST_PREFIX = "sha256:"
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{16}$")
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
@@ -38,6 +43,13 @@ def digest(scope: str, value: bytes) -> str:
     h.update(b"\0")
     h.update(value)
     return DIGEST_PREFIX + h.hexdigest()[:16]
+
+
+def _mask(scope: str, value: Any, data: bool) -> str:
+    text = "" if value is None else str(value)
+    if _DIGEST.match(text):
+        return text
+    return digest(scope, _data_bytes(text) if data else text.encode())
 
 
 def _data_bytes(value: Any) -> bytes:
@@ -59,12 +71,10 @@ def mask_manifest(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     out = dict(manifest)
     data = manifest.get("data")
     if isinstance(data, Mapping):
-        out["data"] = {k: digest(prefix + str(k), _data_bytes(v)) for k, v in data.items()}
+        out["data"] = {k: _mask(prefix + str(k), v, data=True) for k, v in data.items()}
     string_data = manifest.get("stringData")
     if isinstance(string_data, Mapping):
-        out["stringData"] = {
-            k: digest(prefix + str(k), ("" if v is None else str(v)).encode()) for k, v in string_data.items()
-        }
+        out["stringData"] = {k: _mask(prefix + str(k), v, data=False) for k, v in string_data.items()}
     annotations = meta.get("annotations")
     if isinstance(annotations, Mapping) and _LAST_APPLIED in annotations:
         # kubectl copies the whole object, values included, into this annotation.
@@ -72,7 +82,7 @@ def mask_manifest(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
             **meta,
             "annotations": {
                 **annotations,
-                _LAST_APPLIED: digest(prefix + _LAST_APPLIED, str(annotations[_LAST_APPLIED]).encode()),
+                _LAST_APPLIED: _mask(prefix + _LAST_APPLIED, annotations[_LAST_APPLIED], data=False),
             },
         }
     return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gitfleet.model.plan import Plan
 from status.plans import configmap, crd, custom, deployment, namespace, plan, secret
+
+from gitfleet.model.plan import Plan
 
 WEB = "apps/v1/Deployment/shop/web"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from status.plans import deployment, namespace, plan
 
 from diff.cases import CASES, WEB
 from gitfleet.diff import diff_plans
 from gitfleet.diff.compute import placement_changes
 from gitfleet.model.plan import ClusterTarget, ResourcePlacement
-from status.plans import deployment, namespace, plan
 
 
 def run(name: str, fraction: float = 0.3):  # type: ignore[no-untyped-def]
@@ -107,3 +107,12 @@ def test_secret_values_never_in_diff() -> None:
     text = repr(d) + d.clusters[0].changed[0].diff
     assert "old-clear-value" not in text and "new-clear-value" not in text
     assert "sha256:" in d.clusters[0].changed[0].diff
+
+
+def test_diff_shows_the_status_branch_digest() -> None:
+    from gitfleet.status.layout import plan_to_tree
+
+    _, head = CASES["secret-change"]
+    stored = plan_to_tree(head)["clusters/m1/shop/core.Secret.db.yaml"].decode()
+    (line,) = [x for x in stored.splitlines() if "password:" in x]
+    assert f"+{line}\n" in run("secret-change").clusters[0].changed[0].diff

@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from status.plans import configmap, plan
 
 from diff.cases import CASES
 from gitfleet.diff import diff_plans, format_json, format_markdown, format_text
 from gitfleet.diff.markdown import MARKER
-from status.plans import configmap, plan
 
 GOLDEN = Path(__file__).parent / "golden"
 FORMATS = {"txt": lambda d: format_text(d), "md": format_markdown, "json": format_json}

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pygit2
 import pytest
+from pygit2.enums import CredentialType
 
 from git.repos import commit, git_daemon, init, make_bare_remote
-from gitfleet.git.credentials import Credentials, redact_url
+from gitfleet.git.credentials import MAX_CREDENTIAL_ASKS, Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import GitSourceError
 from gitfleet.git.source import is_remote_url, mirror_path, open_source
 from gitfleet.git.worktree import read_directory
@@ -37,7 +38,7 @@ def history(tmp_path: Path) -> tuple[pygit2.Repository, dict[str, str]]:
     shas = {"v1": commit(repo, V1, "v1")}
     repo.references.create("refs/tags/v1", shas["v1"])
     shas["v2"] = commit(repo, V2, "v2")
-    repo.branches.local.create("feature", repo[shas["v2"]])
+    repo.branches.local.create("feature", repo.revparse_single(shas["v2"]).peel(pygit2.Commit))
     shas["v3"] = commit(repo, V3, "v3")
     return repo, shas
 
@@ -173,3 +174,30 @@ def test_credentials_from_env_and_files(tmp_path: Path) -> None:
     assert Credentials.from_env({"GITFLEET_GIT_TOKEN": "env", "GITFLEET_GIT_TOKEN_FILE": str(token)}).token == "env"
     with pytest.raises(GitSourceError, match="cannot read GITFLEET_GIT_TOKEN_FILE"):
         Credentials.from_env({"GITFLEET_GIT_TOKEN_FILE": str(tmp_path / "missing")})
+
+
+@pytest.mark.parametrize(
+    ("creds", "allowed", "expected"),
+    [
+        (Credentials(token="t0k"), CredentialType.USERPASS_PLAINTEXT, ("UserPass", ("x-access-token", "t0k"))),
+        (Credentials(token="t0k", username="oauth2"), CredentialType.USERPASS_PLAINTEXT,
+         ("UserPass", ("oauth2", "t0k"))),
+        (Credentials(ssh_key=Path("/keys/id_ed25519")), CredentialType.SSH_KEY,
+         ("Keypair", ("git", None, "/keys/id_ed25519", ""))),
+        (Credentials(), CredentialType.SSH_KEY, ("KeypairFromAgent", ("git", None, None, None))),
+    ],
+    ids=["token", "token-with-user", "ssh-key", "ssh-agent"],
+)
+def test_credentials_handed_out(creds: Credentials, allowed: CredentialType, expected: tuple[str, tuple]) -> None:
+    got = GitfleetCallbacks(creds).credentials("https://h/x", None, allowed)
+    assert (type(got).__name__, got.credential_tuple) == expected
+
+
+def test_credentials_asked_too_often_or_missing() -> None:
+    callbacks = GitfleetCallbacks(Credentials(token="t0k"))
+    for _ in range(MAX_CREDENTIAL_ASKS):
+        callbacks.credentials("https://u:pw@h/x", None, CredentialType.USERPASS_PLAINTEXT)
+    with pytest.raises(GitSourceError, match=r"authentication to https://\*\*\*@h/x failed"):
+        callbacks.credentials("https://u:pw@h/x", None, CredentialType.USERPASS_PLAINTEXT)
+    with pytest.raises(GitSourceError, match="set GITFLEET_GIT_TOKEN"):
+        GitfleetCallbacks(Credentials()).credentials("https://h/x", None, CredentialType.USERPASS_PLAINTEXT)

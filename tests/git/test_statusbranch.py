@@ -76,7 +76,8 @@ def test_unchanged_blobs_and_subtrees_reused(repo: pygit2.Repository) -> None:
     before = tip(repo).tree
     commit_status(repo, BRANCH, render(version="2", changed_cluster="m1"), SRC2)
     after = tip(repo).tree
-    clusters_before, clusters_after = repo[before["clusters"].id], repo[after["clusters"].id]
+    clusters_before, clusters_after = before / "clusters", after / "clusters"
+    assert isinstance(clusters_before, pygit2.Tree) and isinstance(clusters_after, pygit2.Tree)
     assert clusters_before["m0"].id == clusters_after["m0"].id  # whole subtree reused
     assert clusters_before["m2"].id == clusters_after["m2"].id
     assert clusters_before["m1"].id != clusters_after["m1"].id
@@ -106,10 +107,10 @@ def test_invalid_branch_name(repo: pygit2.Repository) -> None:
 
 
 def test_compare_and_swap_refuses_a_moved_branch(repo: pygit2.Repository) -> None:
-    old = pygit2.Oid(hex=commit_status(repo, BRANCH, render(), SRC1))
-    other = pygit2.Oid(hex=commit_status(repo, BRANCH, render(version="2"), SRC2))
-    stale = repo.create_commit(None, statusbranch.pygit2.Signature("x", "x@y"), statusbranch.pygit2.Signature(
-        "x", "x@y"), "stale", tip(repo).tree_id, [old])
+    old = pygit2.Oid(hex=commit_status(repo, BRANCH, render(), SRC1) or "")
+    other = pygit2.Oid(hex=commit_status(repo, BRANCH, render(version="2"), SRC2) or "")
+    sig = pygit2.Signature("x", "x@y")
+    stale = repo.create_commit(None, sig, sig, "stale", tip(repo).tree_id, [old])
     assert statusbranch._move(repo, f"refs/heads/{BRANCH}", old, stale) is False
     assert tip(repo).id == other
 
@@ -130,7 +131,7 @@ def test_crash_before_ref_update_leaves_old_commit(repo: pygit2.Repository, monk
 def test_local_race_rebuilds_on_the_winner(repo: pygit2.Repository, monkeypatch: pytest.MonkeyPatch) -> None:
     commit_status(repo, BRANCH, render(), SRC1)
     real_move = statusbranch._move
-    raced = []
+    raced: list[str] = []
 
     def move_after_a_rival(r: pygit2.Repository, ref: str, old: pygit2.Oid | None, new: pygit2.Oid) -> bool:
         if not raced:  # a rival writer lands between our read of the tip and our update
@@ -185,11 +186,16 @@ def _race(tmp_path: Path, attempts: int) -> tuple[dict[str, tuple[str, str | Non
     return out, pygit2.Repository(str(served / "fleet.git"))
 
 
-def _remote_sources(remote: pygit2.Repository) -> list[str | None]:
-    c = remote.revparse_single(f"refs/heads/{BRANCH}")
-    out = []
+def _remote_tip(remote: pygit2.Repository) -> pygit2.Commit:
+    c = remote.revparse_single(f"refs/heads/{BRANCH}").peel(pygit2.Commit)
+    assert isinstance(c, pygit2.Commit)
+    return c
+
+
+def _remote_sources(remote: pygit2.Repository) -> list[str]:
+    c, out = _remote_tip(remote), []
     while True:
-        out.append(source_of(c.message))
+        out.append(source_of(c.message) or "")
         if not c.parents:
             return out
         c = c.parents[0]
@@ -201,11 +207,9 @@ def test_racing_pushers_both_recorded(tmp_path: Path) -> None:
     sources = _remote_sources(remote)
     assert sorted(sources[:2]) == sorted([SRC2, SRC3]) and sources[2:] == [SRC1]
     # The tip holds the render of whichever writer landed last.
-    last = {SRC2: "2", SRC3: "3"}[sources[0]]  # type: ignore[index]
-    tree_files = {p: remote[e.id].data for p, e in [("clusters/m0/shop/core.ConfigMap.c0.yaml",
-                                                    remote.revparse_single(f"refs/heads/{BRANCH}").tree[
-                                                        "clusters/m0/shop/core.ConfigMap.c0.yaml"])]}
-    assert list(tree_files.values()) == [f"kind: ConfigMap\nv: {last}\n".encode()]
+    last = {SRC2: "2", SRC3: "3"}[sources[0]]
+    blob = remote[_remote_tip(remote).tree["clusters/m0/shop/core.ConfigMap.c0.yaml"].id]
+    assert isinstance(blob, pygit2.Blob) and blob.data == f"kind: ConfigMap\nv: {last}\n".encode()
 
 
 def test_racing_pushers_without_retry_one_rejected_cleanly(tmp_path: Path) -> None:
@@ -226,8 +230,7 @@ def test_fresh_clone_builds_on_the_remote_tracking_branch(tmp_path: Path, repo: 
     clone = pygit2.clone_repository(str(tmp_path / "remote.git"), str(tmp_path / "clone"))
     assert read_status_commit(clone, BRANCH).sha == first  # type: ignore[union-attr]
     second = commit_status(clone, BRANCH, render(version="2"), SRC2, push=True, max_attempts=1)
-    remote = pygit2.Repository(str(tmp_path / "remote.git"))
-    c = remote.revparse_single(f"refs/heads/{BRANCH}")
+    c = _remote_tip(pygit2.Repository(str(tmp_path / "remote.git")))
     assert str(c.id) == second and str(c.parents[0].id) == first
 
 

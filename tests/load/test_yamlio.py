@@ -16,7 +16,7 @@ YAML11 = [
     ("on", True), ("On", True), ("ON", True), ("off", False), ("yes", True), ("Yes", True),
     ("YES", True), ("no", False), ("NO", False), ("y", True), ("Y", True), ("n", False), ("N", False),
     ("true", True), ("False", False), ("0644", 420), ("0x1F", 31), ("0b101", 5), ("1_000", 1000),
-    ("08", "08"), ("0o17", "0o17"), ("1.5", 1.5), ("1e3", 1000.0), ("0.1e3", 100.0), ("~", None),
+    ("08", 8.0), ("0o17", 15), ("22:22", "22:22"), ("1:20:30", "1:20:30"), ("1.5", 1.5), ("1e3", 1000.0), ("0.1e3", 100.0), ("~", None),
     ("null", None), ("2020-01-01", "2020-01-01"), ("2001-12-14t21:59:43.10-05:00", "2001-12-14t21:59:43.10-05:00"),
     ("=", "="), ("'on'", "on"), ('"0644"', "0644"), ("hello", "hello"), ("-1", -1),
 ]
@@ -37,9 +37,9 @@ def test_load_plain_agrees_with_round_trip_parser(text: str, expected: object) -
 
 
 def test_non_string_keys_become_their_text() -> None:
-    text = "on: a\n1: b\nnull: c\n"
-    assert parse_documents(text, "k.yaml")[0].data == {"true": "a", "1": "b", "null": "c"}
-    assert load_plain(text) == [{"true": "a", "1": "b", "null": "c"}]
+    text = "on: a\n2: b\nnull: c\n"
+    assert parse_documents(text, "k.yaml")[0].data == {"true": "a", "2": "b", "null": "c"}
+    assert load_plain(text) == [{"true": "a", "2": "b", "null": "c"}]
 
 
 def test_converted_data_is_plain_python() -> None:
@@ -63,14 +63,23 @@ a: 1
 b:
   c:
     - d: 1
-    - e: [x, y]
+    - e: [x, z]
 """
 
 
 def test_multi_document_skips_empty_documents() -> None:
     docs = parse_documents(MULTI, "m.yaml")
-    assert [d.data for d in docs] == [{"a": 1}, {"b": {"c": [{"d": 1}, {"e": ["x", "y"]}]}}]
+    assert [d.data for d in docs] == [{"a": 1}, {"b": {"c": [{"d": 1}, {"e": ["x", "z"]}]}}]
     assert [d.index for d in docs] == [0, 1]
+
+
+def test_every_document_of_a_stream_is_yaml_1_1() -> None:
+    # ruamel.yaml, used before, read every document after the first as YAML 1.2.
+    docs = parse_documents("a: on\n---\nb: on\n---\nc: 0644\n", "s.yaml")
+    assert [d.data for d in docs] == [{"a": True}, {"b": True}, {"c": 420}]
+    # ... and parsing a stream must leave the resolver as it was.
+    assert parse_documents("after: yes\nk: 08\nm: 0o17\n", "t.yaml")[0].data == {
+        "after": True, "k": 8.0, "m": 15}
 
 
 @pytest.mark.parametrize(
@@ -115,6 +124,32 @@ def test_parse_errors_carry_exact_positions(text: str, line: int, col: int, word
         parse_documents(text, "bad.yaml")
     assert (info.value.path, info.value.line, info.value.col) == ("bad.yaml", line, col)
     assert words in info.value.message
+
+
+def test_merge_keys_and_shared_aliases() -> None:
+    doc = parse_documents("base: &b {a: 1, c: 3}\nx:\n  <<: *b\n  a: 2\nw: *b\n", "m.yaml")[0]
+    assert doc.data == {"base": {"a": 1, "c": 3}, "x": {"a": 2, "c": 3}, "w": {"a": 1, "c": 3}}
+    assert doc.locator.locate(("x", "a")) == (4, 3)  # the mapping's own key wins
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    doc = parse_documents("é: [1, {ü: x, z: y}]\n", "u.yaml")[0]
+    assert doc.locator.locate(("é", 1, "z")) == (1, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: &x [*x]\n", "refers to the node that contains it"),
+        ("a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(8)),
+         "aliases expand this document to more than 1000000 values"),
+    ],
+    ids=["recursive-alias", "billion-laughs"],
+)
+def test_alias_abuse_is_refused(text: str, words: str) -> None:
+    with pytest.raises(PositionedError, match=words):
+        parse_documents(text, "evil.yaml")
 
 
 def test_not_utf8_is_an_error() -> None:

@@ -95,3 +95,13 @@ def test_redact_scrubs_clear_and_decoded_values() -> None:
     out = redact(line, values)
     assert "hunter22" not in out and "tok-123" not in out and b64("hunter22") not in out
     assert out.startswith("apply failed: field value ***")
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [secret(data={"a": b64("x1"), "b": "???"}), secret(string_data={"t": "tok"})],
+    ids=["data", "stringData"],
+)
+def test_masking_is_idempotent(manifest: dict[str, Any]) -> None:
+    once = mask_manifest(manifest)
+    assert mask_manifest(once) == once

@@ -1,0 +1,220 @@
+"""Benchmark of applying to member clusters (issue 4, "Performance"). Not a test: prints
+one JSON document.
+
+3 local member clusters (real kube-apiserver + etcd, started here unless --kubeconfig
+names running ones), 1,000 objects each. Measured in the same run:
+
+- cold apply: gitfleet (default settings, all clusters in parallel) vs
+  ``kubectl apply --server-side -f DIR`` (one process per cluster, in parallel), on the
+  same objects in namespaces of their own; budget: gitfleet at least 2x faster;
+- no-op re-apply: time and writes (budget: zero writes, under 10% of the cold time);
+- drift check of all 3,000 objects;
+- the API servers' own ceiling, by a plain concurrent server-side-apply PATCH loop, and
+  gitfleet's cold write rate as a share of it (budget: at least 60%).
+
+    python bench/apply.py [--objects 1000] [--clusters 3] [--kubeconfig FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import urllib3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gitfleet.apply.engine import ApplyOptions, apply_fleet
+from gitfleet.apply.request import ClusterRequest
+from gitfleet.kube import KubeClient, connect
+from gitfleet.model.cluster import Cluster
+from gitfleet.model.keys import ResourceId
+from gitfleet.testing import LocalClusters
+
+
+def objects(ns: str, count: int) -> list[dict[str, Any]]:
+    """``count`` objects: a Namespace, then ConfigMaps, Secrets, Services and
+    Deployments in the proportions of a typical app fleet."""
+    out: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}]
+    i = 0
+    while len(out) < count:
+        kind = ("ConfigMap", "ConfigMap", "ConfigMap", "Secret", "Service", "Deployment")[i % 6]
+        name = f"{kind.lower()}-{i:05d}"
+        meta = {"name": name, "namespace": ns, "labels": {"app": f"app-{i % 50}"}}
+        if kind == "ConfigMap":
+            out.append({"apiVersion": "v1", "kind": kind, "metadata": meta,
+                        "data": {"config.yaml": f"key: value-{i}\nreplicas: {i % 7}\n", "mode": "prod"}})
+        elif kind == "Secret":
+            out.append({"apiVersion": "v1", "kind": kind, "metadata": meta, "type": "Opaque",
+                        "stringData": {"password": f"secret-{i}"}})
+        elif kind == "Service":
+            out.append({"apiVersion": "v1", "kind": kind, "metadata": meta,
+                        "spec": {"selector": {"app": name}, "ports": [{"name": "http", "port": 80, "protocol": "TCP",
+                                                                       "targetPort": 8080}]}})
+        else:
+            out.append({"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": {
+                "replicas": 2, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [
+                    {"name": "app", "image": f"registry.example.com/app:{i}", "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}}}})
+        i += 1
+    return out
+
+
+def kubectl_cold(kubeconfig: Path, names: list[str], manifests: list[dict[str, Any]]) -> dict[str, float]:
+    """``kubectl apply --server-side -f DIR`` per cluster, all clusters in parallel."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise SystemExit("kubectl not found: scripts/install-test-clusters.sh installs Debian's kubernetes-client")
+    folder = Path(tempfile.mkdtemp(prefix="gitfleet-bench-"))
+    # Lexical order is kubectl's order: the Namespace first.
+    for n, manifest in enumerate(manifests):
+        (folder / f"{n:05d}.json").write_text(json.dumps(manifest))
+    times: dict[str, float] = {}
+
+    def one(name: str) -> None:
+        started = time.monotonic()
+        done = subprocess.run([kubectl, "--kubeconfig", str(kubeconfig), "--context", name, "apply",
+                               "--server-side", "--field-manager", "bench-kubectl", "-f", str(folder)],
+                              capture_output=True, text=True, check=False)
+        times[name] = time.monotonic() - started
+        if done.returncode != 0:
+            raise SystemExit(f"kubectl failed on {name}: {done.stderr[-2000:]}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(len(names)) as pool:
+        list(pool.map(one, names))
+    times["wall"] = time.monotonic() - started
+    shutil.rmtree(folder)
+    return times
+
+
+def ceiling(clients: dict[str, KubeClient], ns: str, per_cluster: int, concurrency: int) -> float:
+    """Writes per second the API servers sustain: server-side apply PATCHes of small
+    ConfigMaps from ``concurrency`` threads per cluster, with a bare urllib3 client."""
+    counter = {"n": 0}
+    lock = threading.Lock()
+
+    def loop(client: KubeClient, worker: int) -> None:
+        cfg = client.configuration
+        pool = urllib3.PoolManager(maxsize=2, ca_certs=cfg.ssl_ca_cert, cert_reqs="CERT_REQUIRED")
+        headers = {"Authorization": cfg.auth_settings()["BearerToken"]["value"],
+                   "Content-Type": "application/apply-patch+yaml", "Accept": "application/json"}
+        for i in range(worker, per_cluster, concurrency):
+            body = json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                               "metadata": {"name": f"ceiling-{i:05d}", "namespace": ns}, "data": {"i": str(i)}})
+            resp = pool.request("PATCH", f"{cfg.host}/api/v1/namespaces/{ns}/configmaps/ceiling-{i:05d}"
+                                "?fieldManager=bench-ceiling&force=true", body=body, headers=headers)
+            if resp.status >= 300:
+                raise SystemExit(f"ceiling PATCH failed: {resp.status} {resp.data[:300]!r}")
+            with lock:
+                counter["n"] += 1
+
+    for client in clients.values():
+        client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    started = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(c, w)) for c in clients.values() for w in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return counter["n"] / (time.monotonic() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objects", type=int, default=1000, help="objects per cluster (default 1000)")
+    parser.add_argument("--clusters", type=int, default=3, help="member clusters (default 3)")
+    parser.add_argument("--kubeconfig", type=Path, help="use running members (contexts member1..N)")
+    parser.add_argument("--ceiling-concurrency", type=int, default=32, help="threads per cluster (default 32)")
+    args = parser.parse_args()
+    names = [f"member{i}" for i in range(1, args.clusters + 1)]
+    local = None if args.kubeconfig else LocalClusters(names).start()
+    kubeconfig = args.kubeconfig or (local.kubeconfig if local else None)
+    assert kubeconfig is not None
+    try:
+        made = connect([Cluster(n) for n in names], kubeconfig)
+        clients = {n: c for n, c in made.items() if isinstance(c, KubeClient)}
+        if len(clients) != len(names):
+            raise SystemExit(f"cannot reach every member: {made}")
+        stamp = str(int(time.time()))
+        ours = objects(f"bench-gitfleet-{stamp}", args.objects)
+        theirs = objects(f"bench-kubectl-{stamp}", args.objects)
+        desired = {ResourceId.of(m).key: m for m in ours}
+        requests = {n: ClusterRequest(n, "bench", desired) for n in names}
+
+        kubectl = kubectl_cold(kubeconfig, names, theirs)
+
+        writes0 = sum(c.stats.writes for c in clients.values())
+        started = time.monotonic()
+        cold = apply_fleet(clients, requests)
+        cold_time = time.monotonic() - started
+        cold_writes = sum(c.stats.writes for c in clients.values()) - writes0
+        if not cold.ok:
+            raise SystemExit(json.dumps(cold.to_json())[:3000])
+
+        writes0 = sum(c.stats.writes for c in clients.values())
+        started = time.monotonic()
+        noop = apply_fleet(clients, requests)
+        noop_time = time.monotonic() - started
+        noop_writes = sum(c.stats.writes for c in clients.values()) - writes0
+
+        started = time.monotonic()
+        drift = apply_fleet(clients, requests, ApplyOptions(mode="drift"))
+        drift_time = time.monotonic() - started
+
+        ceiling_rate = ceiling(clients, f"bench-ceiling-{stamp}", args.objects, args.ceiling_concurrency)
+        gitfleet_rate = cold_writes / cold_time
+        report = {
+            "clusters": len(names),
+            "objects_per_cluster": args.objects,
+            "cold_apply": {
+                "gitfleet_seconds": round(cold_time, 2),
+                "gitfleet_per_cluster_seconds": {n: round(r.seconds, 2) for n, r in cold.clusters.items()},
+                "kubectl_seconds": round(kubectl["wall"], 2),
+                "kubectl_per_cluster_seconds": {n: round(t, 2) for n, t in kubectl.items() if n != "wall"},
+                "speedup_vs_kubectl": round(kubectl["wall"] / cold_time, 2),
+                "budget_speedup": 2.0,
+            },
+            "noop_apply": {
+                "seconds": round(noop_time, 2),
+                "writes": noop_writes,
+                "fraction_of_cold": round(noop_time / cold_time, 3),
+                "unchanged": sum(r.counts().get("unchanged", 0) for r in noop.clusters.values()),
+                "budget": "0 writes, fraction under 0.10",
+            },
+            "drift_check": {
+                "seconds": round(drift_time, 2),
+                "objects": sum(len(r.objects) for r in drift.clusters.values()),
+                "drifted": sum(len(r.drift()) for r in drift.clusters.values()),
+            },
+            "ceiling": {
+                "server_writes_per_second": round(ceiling_rate, 1),
+                "gitfleet_writes_per_second": round(gitfleet_rate, 1),
+                "gitfleet_share": round(gitfleet_rate / ceiling_rate, 3),
+                "budget_share": 0.6,
+            },
+            "client": {n: {"apf": c.apf, "throttled_seconds": round(c.stats.throttled_seconds, 2)}
+                       for n, c in clients.items()},
+        }
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        for client in clients.values():
+            client.close()
+    finally:
+        if local is not None:
+            local.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

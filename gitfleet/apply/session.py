@@ -1,0 +1,83 @@
+"""One apply of a rendered plan, end to end: the previous status tree gives the
+inventory, the engine reconciles every cluster, and the status branch records the new
+render with ``status/<cluster>.yaml`` files, so the CLI and the background
+reconciler share one path.
+
+What is recorded never runs ahead of the clusters: a cluster whose run did not
+complete keeps its previous folder on the status branch, and its status file's
+inventory keeps the old keys plus those the failed run already sent, so the next run
+still knows to prune them. An API server that dies mid-apply thus leaves nothing half-recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gitfleet.apply.engine import ApplyOptions, apply_fleet
+from gitfleet.apply.request import ClusterRequest, cluster_requests
+from gitfleet.apply.result import FleetResult
+from gitfleet.apply.statusfile import cluster_status, inventory_keys, read_status, status_path, status_yaml
+from gitfleet.kube.client import KubeClient
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import FleetSettings
+from gitfleet.status.layout import CLUSTERS_DIR, plan_to_tree, tree_to_manifests
+from gitfleet.status.secrets import mask_plan, secret_values
+
+
+def previous_inventory(files: Mapping[str, bytes]) -> dict[str, set[str]]:
+    """cluster -> keys gitfleet may have applied there: the status tree's folders plus
+    each status file's ``inventory``."""
+    out = {cluster: set(keys) for cluster, keys in tree_to_manifests(files).items()}
+    for path in files:
+        if path.startswith("status/") and path.endswith(".yaml") and path.count("/") == 1:
+            cluster = path[len("status/"):-len(".yaml")]
+            out.setdefault(cluster, set()).update(inventory_keys(files, cluster))
+    return out
+
+
+def requests_for(
+    plan: Plan, settings: FleetSettings, previous_files: Mapping[str, bytes], only: Iterable[str] | None = None
+) -> dict[str, ClusterRequest]:
+    return cluster_requests(plan, settings.name, settings.apply, previous_inventory(previous_files), only)
+
+
+def run_apply(
+    plan: Plan,
+    settings: FleetSettings,
+    clients: Mapping[str, KubeClient | Exception],
+    previous_files: Mapping[str, bytes],
+    options: ApplyOptions | None = None,
+    only: Iterable[str] | None = None,
+) -> FleetResult:
+    """Reconcile the clusters of ``plan`` (or ``only`` those)."""
+    return apply_fleet(clients, requests_for(plan, settings, previous_files, only), options)
+
+
+def status_tree(
+    plan: Plan,
+    settings: FleetSettings,
+    result: FleetResult,
+    previous_files: Mapping[str, bytes],
+    revision: str,
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """``(files, extra_files)`` for :func:`gitfleet.git.statusbranch.commit_status`:
+    the new render, with the previous folder kept for every cluster whose run did not
+    complete (or was not run), and the status files of the clusters that ran."""
+    files = plan_to_tree(mask_plan(plan))
+    held = {name for name in plan.manifests if name not in result.clusters or not result.clusters[name].complete}
+    for cluster in sorted(held):
+        prefix = f"{CLUSTERS_DIR}/{cluster}/"
+        files = {p: b for p, b in files.items() if not p.startswith(prefix)}
+        files.update({p: b for p, b in previous_files.items() if p.startswith(prefix)})
+    requests = requests_for(plan, settings, previous_files, result.clusters)
+    secrets = secret_values(m for ms in plan.manifests.values() for m in ms.values())
+    extra: dict[str, bytes] = {}
+    for name, cluster_result in sorted(result.clusters.items()):
+        req = requests[name]
+        doc: dict[str, Any] = cluster_status(
+            cluster_result, revision, req.desired, previous=read_status(previous_files, name),
+            inventory=req.inventory, keep=req.suspended, secrets=secrets,
+        )
+        extra[status_path(name)] = status_yaml(doc)
+    return files, extra

@@ -1,0 +1,142 @@
+"""``status/<cluster>.yaml`` on the status branch: what the last apply to one cluster
+achieved (revision, object counts, failures, drift, readiness) and its inventory.
+
+The document holds no timestamps or durations, so an apply that changes nothing
+writes nothing. Its ``inventory`` lists every key gitfleet may have applied to the
+cluster and not pruned since, which is what later runs prune from: unlike the rendered
+folder, it only moves when an apply does (``gitfleet render --commit`` may record a
+render before it is applied). Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gitfleet.apply.result import ClusterResult
+from gitfleet.load.yamlio import dump_yaml, load_plain
+from gitfleet.status.secrets import redact
+
+STATUS_DIR = "status"
+
+
+def status_path(cluster: str) -> str:
+    return f"{STATUS_DIR}/{cluster}.yaml"
+
+
+def read_status(files: Mapping[str, bytes], cluster: str) -> dict[str, Any]:
+    """The parsed status file of ``cluster`` in a status tree (empty when absent or
+    unreadable: it is a report, and a bad one must not stop an apply)."""
+    raw = files.get(status_path(cluster))
+    if not raw:
+        return {}
+    try:
+        docs = load_plain(raw.decode())
+    except Exception:  # noqa: BLE001 - see above
+        return {}
+    return docs[0] if docs and isinstance(docs[0], dict) else {}
+
+
+def inventory_keys(files: Mapping[str, bytes], cluster: str) -> set[str]:
+    return {str(k) for k in read_status(files, cluster).get("inventory") or ()}
+
+
+def cluster_status(
+    result: ClusterResult,
+    revision: str,
+    desired: Iterable[str],
+    previous: Mapping[str, Any] | None = None,
+    inventory: Iterable[str] = (),
+    keep: Iterable[str] = (),
+    secrets: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The status document after ``result``.
+
+    ``desired`` are the keys this run was to apply; ``previous`` is the cluster's last
+    status document and ``inventory`` every key gitfleet may have applied there before.
+    The new ``inventory`` (what a later run may prune) is the desired keys plus
+    ``keep`` (suspended keys) when the run completed; otherwise it keeps the old
+    inventory and adds what this run sent, so nothing is forgotten.
+    ``appliedRevision`` is the last revision whose run completed.
+    """
+    previous = previous or {}
+    secret_values = set(secrets)
+    state = "Failed" if result.error else "Applied" if result.ok else "Degraded"
+    doc: dict[str, Any] = {
+        "cluster": result.cluster,
+        "revision": revision,
+        "appliedRevision": revision if result.complete else previous.get("appliedRevision"),
+        "state": state,
+    }
+    if result.error:
+        doc["error"] = redact(result.error, secret_values)
+    desired_keys = set(desired)
+    counts = result.counts()
+    objects = [o for o in result.objects if o.action != "pruned"]
+    ready = [o for o in objects if o.readiness is not None]
+    doc["objects"] = {
+        "desired": len(desired_keys),
+        "ready": sum(1 for o in ready if o.readiness and o.readiness.ready),
+        "failed": counts.get("failed", 0),
+        "conflict": counts.get("conflict", 0),
+        "drifted": sum(1 for o in objects if o.drift),
+    }
+    failures = [
+        {"resource": o.key, "action": o.action, "message": redact(o.message, secret_values)}
+        for o in result.objects if o.action in ("failed", "conflict")
+    ]
+    if failures:
+        doc["failures"] = failures
+    drift = [
+        {**d.to_json(), "corrected": o.action == "configured"}
+        for o in result.objects for d in o.drift
+    ]
+    if drift:
+        doc["drift"] = drift
+    workloads = []
+    for o in ready:
+        assert o.readiness is not None
+        if o.readiness.replicas is not None or not o.readiness.ready:
+            workloads.append({"resource": o.key, **o.readiness.to_json()})
+    if workloads:
+        doc["workloads"] = workloads
+    pruned = {o.key for o in result.objects if o.action == "pruned"}
+    if result.complete:
+        kept = desired_keys | (set(inventory) & set(keep))
+    else:
+        kept = (set(inventory) | set(result.attempted)) - pruned
+    doc["inventory"] = sorted(kept)
+    return doc
+
+
+def status_yaml(doc: Mapping[str, Any]) -> bytes:
+    return dump_yaml(dict(doc)).encode()
+
+
+def aggregate_workloads(statuses: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Readiness per resource across clusters, for ``gitfleet status``: ready replicas
+    summed over the clusters that report the resource (e.g. 5/6 over 3 clusters)."""
+    table: dict[str, dict[str, Any]] = {}
+    for cluster in sorted(statuses):
+        for item in statuses[cluster].get("workloads") or ():
+            row = table.setdefault(str(item.get("resource")), {
+                "resource": str(item.get("resource")), "clusters": 0, "readyClusters": 0,
+                "readyReplicas": 0, "replicas": 0,
+            })
+            row["clusters"] += 1
+            row["readyClusters"] += 1 if item.get("ready") else 0
+            row["readyReplicas"] += int(item.get("readyReplicas") or 0)
+            row["replicas"] += int(item.get("replicas") or 0)
+    return [table[k] for k in sorted(table)]
+
+
+def format_workloads(statuses: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Text lines of :func:`aggregate_workloads` (a ``gitfleet status`` section)."""
+    rows = aggregate_workloads(statuses)
+    if not rows:
+        return []
+    lines = ["", "WORKLOAD  READY"]
+    for row in rows:
+        replicas = f"{row['readyReplicas']}/{row['replicas']} replicas, " if row["replicas"] else ""
+        lines.append(f"{row['resource']}  {replicas}{row['readyClusters']}/{row['clusters']} clusters ready")
+    return lines

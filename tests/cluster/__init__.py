@@ -1,0 +1,1 @@
+"""The cluster tier (real kube-apiserver + etcd) and the apply engine's pure parts."""
