@@ -494,6 +494,26 @@ def _count_files(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*.yaml") if p.name != "placements.yaml")
 
 
+def _fs_floor(rendered: Path, scratch: Path) -> float:
+    """Seconds to create the files of ``rendered`` again (same folders, sizes and
+    filesystem) with plain ``open``/``write``: the part of ``render -o`` no YAML or
+    planning speed-up can remove."""
+    files = [(p.relative_to(rendered), p.stat().st_size) for p in rendered.rglob("*") if p.is_file()]
+    shutil.rmtree(scratch, ignore_errors=True)
+    start = time.perf_counter()
+    made: set[Path] = set()
+    for rel, size in files:
+        target = scratch / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        with open(target, "wb") as out:
+            out.write(b"x" * size)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(scratch, ignore_errors=True)
+    return seconds
+
+
 def kubectl_version() -> str:
     run = run_child([KUBECTL, "version", "--client"])
     return " / ".join(line.strip() for line in run.stdout.splitlines() if line.strip())
@@ -507,6 +527,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     overlays = generate_kustomize(kroot, args.clusters, args.templates, args.policies, args.overrides)
     generate_s = time.perf_counter() - t
     plans, renders, kustomizes = [], [], []
+    floors: list[float] = []
     plan_info: dict[str, Any] = {}
     for i in range(args.repeat):
         info, run = _plan_run(repo, emit=i == 0 and not args.no_emit_compare)
@@ -514,6 +535,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         plans.append((info["load_s"] + info["build_s"], info["read_s"], run.max_rss_mib))
         render = _render_run(repo, work / "render-out")
         renders.append((render.seconds, render.max_rss_mib))
+        floors.append(_fs_floor(work / "render-out", work / "fs-floor"))
         if not args.skip_baseline:
             kustomizes.append(_kustomize_run(overlays, work / "kustomize-out"))
     written = _count_files(work / "render-out")
@@ -533,6 +555,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                              "load_plus_build": plan_s,
                              "last_run": {k: round(plan_info[k], 3) for k in ("load_s", "build_s")}},
         "render_o_s": render_s,
+        "render_o_fs_floor_s": median(floors),
         "manifests_per_s": {"plan": round(manifests / plan_s), "render_o": round(manifests / render_s)},
         "peak_rss_mib": {"plan": round(max(p[2] for p in plans), 1),
                          "render_o": round(max(r[1] for r in renders), 1)},
@@ -573,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed")
     parser.add_argument("--out", type=Path, help="also write the JSON object to this file")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--tmp", type=Path,
+                        help="make the work folder here (its filesystem sets render -o's floor)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the kustomize baseline")
     parser.add_argument("--no-emit-compare", action="store_true",
                         help="skip the YAML emitter comparison on the plan's manifests")
@@ -589,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
                            args.overrides)
         print(json.dumps({"fleet": str(args.keep / "fleet"), "kustomize": str(args.keep / "kustomize")}))
         return 0
-    work = args.keep or Path(tempfile.mkdtemp(prefix="gitfleet-bench-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="gitfleet-bench-", dir=args.tmp))
     try:
         result = measure(args, work)
     finally:

@@ -15,4 +15,6 @@ python3 -m ruff check gitfleet tests bench
 lint-imports --config .importlinter
 
 echo "== tests"
-python3 -m pytest -n 2 "$@"
+# loadgroup: the cluster tier (xdist_group "cluster") runs on one worker, with one
+# set of member clusters, while the other worker takes the rest.
+python3 -m pytest -n 2 --dist loadgroup "$@"

@@ -248,8 +248,7 @@ class _ClusterRun:
             return
         drift = self.drift(key, desired, live.obj)
         if drift and mode == "apply" and self.settings.drift == "correct":
-            fixed = keep_live_values(desired, live.obj, self.settings.ignore)
-            self.write(key, fixed, "configured", live.obj, "drift corrected", drift)
+            self.write(key, desired, "configured", live.obj, "drift corrected", drift)
             return
         self.record(ObjectResult(key, "unchanged", "drift reported, not corrected" if drift else "",
                                  drift=drift, readiness=readiness(live.obj)))
@@ -274,6 +273,10 @@ class _ClusterRun:
         drift: tuple[Drift, ...] = (),
     ) -> None:
         dry_run = not self.options.writes
+        if live is not None and self.settings.ignore:
+            # Fields under an ignore rule keep their live value (an autoscaler's replicas),
+            # whatever the reason for this write.
+            manifest = keep_live_values(manifest, live, self.settings.ignore)
         with self.lock:
             if not dry_run:
                 self.attempted.add(key)

@@ -140,3 +140,24 @@ def format_workloads(statuses: Mapping[str, Mapping[str, Any]]) -> list[str]:
         replicas = f"{row['readyReplicas']}/{row['replicas']} replicas, " if row["replicas"] else ""
         lines.append(f"{row['resource']}  {replicas}{row['readyClusters']}/{row['clusters']} clusters ready")
     return lines
+
+
+def status_section(report: Any) -> list[str]:
+    """A ``gitfleet status`` table section (:data:`gitfleet.status.report.TABLE_SECTIONS`):
+    one line per cluster from its status file, then readiness per workload."""
+    clusters: Mapping[str, Any] = getattr(report, "clusters", {}) or {}
+    docs = {name: doc for name, doc in clusters.items() if isinstance(doc, Mapping)}
+    if not docs:
+        return []
+    lines = ["", "CLUSTER  STATE  APPLIED  OBJECTS"]
+    for name in sorted(docs):
+        doc = docs[name]
+        objects = doc.get("objects") or {}
+        applied = str(doc.get("appliedRevision") or "-")[:12]
+        parts = [f"{objects.get('desired', 0)} desired", f"{objects.get('ready', 0)} ready"]
+        parts += [f"{objects[k]} {k}" for k in ("failed", "conflict", "drifted") if objects.get(k)]
+        line = f"{name}  {doc.get('state', '?')}  {applied}  {', '.join(parts)}"
+        if doc.get("error"):
+            line += f"  error: {doc['error']}"
+        lines.append(line)
+    return lines + format_workloads(docs)

@@ -19,8 +19,8 @@ import pygit2
 from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import PushRejected, StatusBranchError
 from gitfleet.git.source import GitSource
-from gitfleet.git.treebuild import read_tree, write_tree
-from gitfleet.status.layout import STATUS_DIR
+from gitfleet.git.treebuild import FileData, blob_ids, read_tree, write_tree
+from gitfleet.status.layout import CLUSTERS_DIR, PLACEMENTS_FILE, STATUS_DIR
 
 SOURCE_TRAILER = "Gitfleet-Source"
 DIRTY_TRAILER = "Gitfleet-Dirty"
@@ -113,6 +113,68 @@ def read_status_commit(repo: RepoLike, branch: str) -> StatusCommit | None:
     )
 
 
+@dataclass(frozen=True)
+class StatusTip:
+    """The tip of the status branch, without reading its files."""
+
+    sha: str
+    tree: pygit2.Tree
+
+    @property
+    def render_key(self) -> str:
+        """What identifies the rendered part of the tree (``placements.yaml`` and
+        ``clusters/``, not the apply results under ``status/``): equal keys, equal
+        rendered files."""
+        return render_key(self.tree)
+
+
+def render_key(tree: pygit2.Tree) -> str:
+    """``<placements.yaml blob id>-<clusters/ tree id>`` of a status tree (``-`` for a
+    missing entry)."""
+    ids = []
+    for name in (PLACEMENTS_FILE, CLUSTERS_DIR):
+        try:
+            ids.append(str(tree[name].id))
+        except KeyError:
+            ids.append("")
+    return "-".join(ids)
+
+
+def read_status_tip(repo: RepoLike, branch: str) -> StatusTip | None:
+    """The tip of the status branch (local branch, else its remote-tracking ref), or
+    ``None`` when the branch does not exist. Reads no blob."""
+    r, remote, _ = _unwrap(repo)
+    oid = _tip(r, _ref_name(branch)) or _tracking_tip(r, remote, branch)
+    if oid is None:
+        return None
+    commit = r[oid]
+    assert isinstance(commit, pygit2.Commit)
+    return StatusTip(sha=str(commit.id), tree=commit.tree)
+
+
+def rendered_blob_ids(repo: RepoLike, tip: StatusTip) -> dict[str, pygit2.Oid]:
+    """The rendered files of ``tip`` (``placements.yaml`` and ``clusters/``) as blob ids,
+    for a render that reuses most of them."""
+    r, _, _ = _unwrap(repo)
+    out: dict[str, pygit2.Oid] = {}
+    for entry in tip.tree:
+        if entry.name == PLACEMENTS_FILE and entry.type_str == "blob":
+            out[PLACEMENTS_FILE] = entry.id
+        elif entry.name == CLUSTERS_DIR and entry.type_str == "tree":
+            sub = r[entry.id]
+            assert isinstance(sub, pygit2.Tree)
+            out.update(blob_ids(r, sub, CLUSTERS_DIR + "/"))
+    return out
+
+
+def commit_tree_key(repo: RepoLike, sha: str) -> str:
+    """:func:`render_key` of the tree of commit ``sha``."""
+    r, _, _ = _unwrap(repo)
+    commit = r[sha]
+    assert isinstance(commit, pygit2.Commit)
+    return render_key(commit.tree)
+
+
 def read_status_tree(repo: RepoLike, branch: str) -> dict[str, bytes]:
     """Every file at the tip of the status branch; empty when the branch does not exist."""
     status = read_status_commit(repo, branch)
@@ -135,7 +197,7 @@ def _kept_status_files(r: pygit2.Repository, parent: pygit2.Commit | None) -> di
 def _build(
     r: pygit2.Repository,
     parent_id: pygit2.Oid | None,
-    files: Mapping[str, bytes],
+    files: Mapping[str, FileData],
     extra_files: Mapping[str, bytes] | None,
     message: str,
 ) -> pygit2.Oid | None:
@@ -143,7 +205,7 @@ def _build(
     equal the parent's."""
     parent = r[parent_id] if parent_id is not None else None
     assert parent is None or isinstance(parent, pygit2.Commit)
-    tree_files = {**_kept_status_files(r, parent), **files, **(extra_files or {})}
+    tree_files: dict[str, FileData] = {**_kept_status_files(r, parent), **files, **(extra_files or {})}
     tree_id = write_tree(r, tree_files, parent.tree if parent is not None else None)
     if parent is not None and parent.tree_id == tree_id:
         return None
@@ -191,7 +253,7 @@ def _fetch_remote_tip(r: pygit2.Repository, remote: str, ref_name: str, creds: C
 def commit_status(
     repo: RepoLike,
     branch: str,
-    files: Mapping[str, bytes],
+    files: Mapping[str, FileData],
     source_sha: str,
     extra_files: Mapping[str, bytes] | None = None,
     push: bool = False,
@@ -204,7 +266,9 @@ def commit_status(
     """Record a render on ``branch``; return the new commit's SHA, or ``None`` when the
     tree equals the branch tip's (nothing committed).
 
-    ``files`` is the rendered tree (:func:`gitfleet.status.layout.plan_to_tree`);
+    ``files`` is the rendered tree (:func:`gitfleet.status.layout.plan_to_tree`), where
+    a file may be the id of a blob of the repository instead of bytes (an incremental
+    render reuses the previous commit's blobs);
     ``extra_files`` adds or replaces files under ``status/``, whose other files are
     carried over from the previous commit. With ``push``, the branch goes to ``remote``
     (default: the source's, ``origin``); a rejected push fetches the remote branch,

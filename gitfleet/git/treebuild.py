@@ -1,6 +1,8 @@
 """Write a tree of files as Git objects, starting from a previous tree, so that a small
 change to a big fleet costs little: unchanged files are only hashed (never written
-again) and unchanged folders reuse the previous tree object as it is."""
+again), unchanged folders reuse the previous tree object as it is, and a file may be
+given as the id of a blob already in the repository (an incremental render reuses the
+previous status commit's blobs without dumping or hashing them again)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from typing import Union
 import pygit2
 from pygit2.enums import FileMode
 
-_Node = dict[str, Union[bytes, "_Node"]]
+# A file's content, or the id of a blob that already holds it.
+FileData = bytes | pygit2.Oid
+_Node = dict[str, Union[FileData, "_Node"]]
 
 
-def _nest(files: Mapping[str, bytes]) -> _Node:
+def _nest(files: Mapping[str, FileData]) -> _Node:
     root: _Node = {}
     for path, data in files.items():
         parts = path.split("/")
@@ -37,7 +41,9 @@ def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None, writt
     for name in sorted(node):
         child = node[name]
         old = previous.get(name)
-        if isinstance(child, bytes):
+        if isinstance(child, pygit2.Oid):
+            entries.append((name, child, FileMode.BLOB))
+        elif isinstance(child, bytes):
             oid = pygit2.hash(child)
             if (old is None or old[0] != oid) and oid not in written:
                 # A render repeats the same manifest on many clusters: write each blob once
@@ -62,9 +68,10 @@ def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None, writt
     return builder.write()
 
 
-def write_tree(repo: pygit2.Repository, files: Mapping[str, bytes], base: pygit2.Tree | None = None) -> pygit2.Oid:
-    """The id of a tree holding exactly ``files`` (``{posix path: bytes}``), reusing
-    ``base``'s blobs and subtrees where they are unchanged."""
+def write_tree(repo: pygit2.Repository, files: Mapping[str, FileData], base: pygit2.Tree | None = None) -> pygit2.Oid:
+    """The id of a tree holding exactly ``files`` (``{posix path: bytes or blob id}``),
+    reusing ``base``'s blobs and subtrees where they are unchanged. A blob id must name
+    a blob of ``repo`` (it is not checked: the caller took it from a tree of ``repo``)."""
     return _write(repo, _nest(files), base, set())
 
 
@@ -85,4 +92,18 @@ def read_tree(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> di
             out.update(read_tree(repo, sub, path + "/"))
         elif entry.filemode in (FileMode.BLOB, FileMode.BLOB_EXECUTABLE):
             out[path] = blob_data(repo, entry.id)
+    return out
+
+
+def blob_ids(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dict[str, pygit2.Oid]:
+    """Every blob below ``tree`` as ``{path: blob id}``, without reading any blob."""
+    out: dict[str, pygit2.Oid] = {}
+    for entry in tree:
+        path = f"{under}{entry.name}"
+        if entry.filemode == FileMode.TREE:
+            sub = repo[entry.id]
+            assert isinstance(sub, pygit2.Tree)
+            out.update(blob_ids(repo, sub, path + "/"))
+        elif entry.filemode in (FileMode.BLOB, FileMode.BLOB_EXECUTABLE):
+            out[path] = entry.id
     return out

@@ -27,6 +27,7 @@ from gitfleet.model.keys import ResourceId
 
 FIELD_MANAGER = "gitfleet"  # a compatibility promise: never rename it
 APF_HEADER_PREFIX = "x-kubernetes-pf-"
+AUTH_REFRESH = 30.0  # seconds an Authorization header is reused
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 
@@ -83,6 +84,9 @@ class KubeClient:
         self._stats_lock = threading.Lock()
         self._discovery: dict[str, dict[str, ApiResource]] = {}
         self._discovery_lock = threading.Lock()
+        self._auth_lock = threading.Lock()
+        self._auth_value: str | None = None
+        self._auth_until = 0.0
 
     @property
     def host(self) -> str:
@@ -107,9 +111,9 @@ class KubeClient:
         :class:`~gitfleet.kube.errors.KubeError` subclass for any failure."""
         url = self.host + path + (("?" + urlencode(query)) if query else "")
         headers = {"Accept": accept, "User-Agent": "gitfleet"}
-        auth = self.configuration.auth_settings().get("BearerToken")
-        if auth:
-            headers["authorization"] = auth["value"]
+        token = self._authorization()
+        if token:
+            headers["authorization"] = token
         payload: Any = None
         if body is not None:
             headers["Content-Type"] = content_type
@@ -134,6 +138,18 @@ class KubeClient:
         if not data:
             return None
         return json.loads(data)
+
+    def _authorization(self) -> str | None:
+        """The Authorization header, refreshed at most every AUTH_REFRESH seconds: the
+        client's refresh hook (exec plugins, expiring tokens) rebuilds part of the
+        configuration on every call, which would cost more than the request."""
+        now = time.monotonic()
+        with self._auth_lock:
+            if self._auth_until <= now:
+                auth = self.configuration.auth_settings().get("BearerToken")
+                self._auth_value = str(auth["value"]) if auth else None
+                self._auth_until = now + AUTH_REFRESH
+            return self._auth_value
 
     def _send(self, method: str, url: str, headers: dict[str, str], payload: Any) -> tuple[int, bytes, Any]:
         waited = self.bucket.acquire()

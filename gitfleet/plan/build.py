@@ -1,16 +1,20 @@
 """The whole computation of the core: fleet in, plan out.
 
-    for each template: choose a policy -> schedule it
-    follow propagateDeps
+    for each template: choose a policy -> schedule it           (decide_all / decide)
+    follow propagateDeps                                         (carried_dependencies)
     for each target cluster: render the template -> set replicas -> override -> label
+                                                                 (plan_decisions)
 
-Same fleet, same plan, byte for byte: everything is iterated in sorted order.
+Same fleet, same plan, byte for byte: everything is iterated in sorted order. The
+phases are public so that an incremental render (``gitfleet.plan.incremental``) can
+plan a few templates of a fleet and get, for each, exactly what ``build_plan`` gives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
 from gitfleet.model.cluster import Cluster
@@ -31,9 +35,9 @@ from gitfleet.plan.copy import own_writable_parts
 from gitfleet.plan.dependencies import dependencies
 from gitfleet.plan.namespaces import auto_propagated_namespace
 from gitfleet.plan.ownership import add_ownership_labels
+from gitfleet.schedule.errors import CapacityError, WorkloadError
 from gitfleet.schedule.policy_select import select_policy
 from gitfleet.schedule.scheduler import schedule
-from gitfleet.schedule.errors import CapacityError, WorkloadError
 from gitfleet.schedule.workload import (
     Workload,
     divide_job_completions,
@@ -48,7 +52,7 @@ CONFLICT_ANNOTATION = "work.karmada.io/conflict-resolution"
 
 
 @dataclass
-class _Decision:
+class Decision:
     """Where one template goes, before manifests are made."""
 
     template: Template
@@ -66,11 +70,13 @@ def _labels(template: Template) -> Mapping[str, str]:
     return (template.obj.get("metadata") or {}).get("labels") or {}
 
 
-def _decide(template: Template, fleet: Fleet, clusters: Sequence[Cluster]) -> _Decision:
+def decide(template: Template, fleet: Fleet, clusters: Sequence[Cluster]) -> Decision:
+    """Which policy places ``template`` and where it goes on its own (before
+    propagateDeps). Raises ``WorkloadError`` or ``CapacityError``."""
     rid, labels = template.id, _labels(template)
     workload = interpret(template.obj)
     if auto_propagated_namespace(template.obj):
-        decision = _Decision(template, None, (), workload, None)
+        decision = Decision(template, None, (), workload, None)
         decision.targets = {c.name: None for c in clusters}
         decision.notes.append(
             "Namespaces are propagated to every cluster without a policy, scheduling or taint"
@@ -80,45 +86,69 @@ def _decide(template: Template, fleet: Fleet, clusters: Sequence[Cluster]) -> _D
         return decision
     policy, candidates = select_policy(rid, labels, fleet.propagation_policies)
     if policy is None:
-        return _Decision(
+        return Decision(
             template, None, candidates, workload, None,
             reason="no PropagationPolicy or ClusterPropagationPolicy selects it",
         )
     if policy.scheduler_name not in ("", DEFAULT_SCHEDULER):
-        return _Decision(
+        return Decision(
             template, policy, candidates, workload, None,
             reason=f"{policy.ref} asks for scheduler {policy.scheduler_name!r}; only"
             f" {DEFAULT_SCHEDULER!r} schedules, so it is left unscheduled (as in Karmada)",
         )
     result = schedule(rid, workload, policy.placement, clusters)
-    decision = _Decision(template, policy, candidates, workload, result, reason=result.error)
+    decision = Decision(template, policy, candidates, workload, result, reason=result.error)
     decision.targets = {t.name: t.replicas for t in result.targets}
     return decision
 
 
-def _follow_dependencies(decisions: dict[str, _Decision]) -> None:
-    """propagateDeps: a dependency goes wherever a workload that needs it got replicas,
-    in addition to its own placement (Karmada's attached bindings)."""
+def carried_dependencies(decision: Decision) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """propagateDeps: for a workload whose policy propagates its dependencies, the keys
+    of what it depends on and the clusters holding its replicas (where those go too);
+    ``None`` for anything else.
+
+    Only pod-bearing kinds and Ingresses have dependencies, and dependencies are v1
+    ConfigMaps, Secrets, ServiceAccounts and PVCs, so a dependency never carries
+    dependencies of its own: one level, whatever the order of evaluation.
+    """
+    if decision.policy is None or not decision.policy.propagate_deps or not decision.targets:
+        return None
+    rid = decision.template.id
+    if rid.namespace is None:
+        return None
+    holders = tuple(name for name, replicas in decision.targets.items() if replicas != 0)
+    return tuple(dep.key for dep in dependencies(decision.template.obj, rid.namespace)), holders
+
+
+def attach(target: Decision, workload: str, holders: Sequence[str]) -> None:
+    """``target`` goes wherever ``workload`` got replicas, in addition to its own placement
+    (Karmada's attached bindings)."""
+    target.depended_by.add(workload)
+    for name in holders:
+        target.targets.setdefault(name, None)
+
+
+def _follow_dependencies(decisions: dict[str, Decision], present: Container[str] | None = None) -> None:
+    """Attach every dependency among ``decisions`` to the workloads among them that carry
+    it; ``present`` (default: the decisions) is every key of the fleet, for the note on
+    dependencies that are not in the repo."""
+    known = decisions if present is None else present
     for key in sorted(decisions):
         decision = decisions[key]
-        if decision.policy is None or not decision.policy.propagate_deps or not decision.targets:
+        carried = carried_dependencies(decision)
+        if carried is None:
             continue
-        rid = decision.template.id
-        if rid.namespace is None:
-            continue
-        holders = [name for name, replicas in decision.targets.items() if replicas != 0]
-        for dep in dependencies(decision.template.obj, rid.namespace):
-            target = decisions.get(dep.key)
-            if target is None:
-                decision.notes.append(f"dependency {dep.key} is not in the fleet repo; ignored")
-                continue
-            target.depended_by.add(key)
-            for name in holders:
-                target.targets.setdefault(name, None)
+        deps, holders = carried
+        for dep in deps:
+            target = decisions.get(dep)
+            if target is not None:
+                attach(target, key, holders)
+            elif dep not in known:
+                decision.notes.append(f"dependency {dep} is not in the fleet repo; ignored")
 
 
 def _manifest_for(
-    decision: _Decision,
+    decision: Decision,
     cluster: Cluster,
     fleet: Fleet,
     overrides: Sequence[OverridePolicy],
@@ -140,7 +170,7 @@ def _manifest_for(
     return manifest, changes
 
 
-def _job_completions(decision: _Decision) -> Mapping[str, int] | None:
+def _job_completions(decision: Decision) -> Mapping[str, int] | None:
     """Karmada deals a Divided Job's completions by the per-cluster parallelism."""
     if decision.policy is None or decision.result is None:
         return None
@@ -149,7 +179,7 @@ def _job_completions(decision: _Decision) -> Mapping[str, int] | None:
     )
 
 
-def _conflict_resolution(decision: _Decision) -> str:
+def _conflict_resolution(decision: Decision) -> str:
     annotation = ((decision.template.obj.get("metadata") or {}).get("annotations") or {}).get(
         CONFLICT_ANNOTATION
     )
@@ -158,7 +188,7 @@ def _conflict_resolution(decision: _Decision) -> str:
     return decision.policy.conflict_resolution if decision.policy else "Abort"
 
 
-def _suspended(decision: _Decision) -> tuple[str, ...]:
+def _suspended(decision: Decision) -> tuple[str, ...]:
     policy = decision.policy
     if policy is None:
         return ()
@@ -167,32 +197,58 @@ def _suspended(decision: _Decision) -> tuple[str, ...]:
     return tuple(sorted(set(policy.suspend_on_clusters) & set(decision.targets)))
 
 
-def build_plan(fleet: Fleet) -> Plan:
-    """Compute placements and per-cluster manifests for a loaded fleet.
-
-    Raises ``InputError`` when a template cannot be rendered for a target cluster or an
-    override cannot be evaluated: like Karmada's admission, such inputs are rejected
-    as a whole rather than half-rendered.
-    """
+def decide_all(templates: Iterable[Template], fleet: Fleet) -> dict[str, Decision]:
+    """:func:`decide` for each template, by key in sorted order; raises ``InputError``
+    carrying every template that cannot be scheduled."""
     clusters = tuple(sorted(fleet.clusters, key=lambda c: c.name))
-    by_name = {c.name: c for c in clusters}
-    templates = sorted(fleet.templates, key=lambda t: t.key)
     problems: list[Problem] = []
-    decisions: dict[str, _Decision] = {}
-    for template in templates:
+    decisions: dict[str, Decision] = {}
+    for template in sorted(templates, key=lambda t: t.key):
         try:
-            decisions[template.key] = _decide(template, fleet, clusters)
+            decisions[template.key] = decide(template, fleet, clusters)
         except (WorkloadError, CapacityError) as err:
             pos = template.pos
             problems.append(Problem(pos.path, pos.line, pos.col, f"{template.key}: {err}"))
     if problems:
         raise InputError(problems)
-    _follow_dependencies(decisions)
+    return decisions
 
+
+def plan_decisions(
+    fleet: Fleet,
+    decisions: dict[str, Decision],
+    attachments: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
+    present: Container[str] | None = None,
+) -> Plan:
+    """The plan of the templates behind ``decisions`` alone: follow propagateDeps among
+    them, attach what ``attachments`` adds (dependency key -> ``(workload key, holders)``
+    of workloads decided elsewhere), then render every target cluster's manifest.
+
+    With ``decisions`` holding every template of ``fleet`` and no attachments this is
+    :func:`build_plan`; with a subset plus the attachments of the workloads outside it,
+    each placement and manifest is exactly what :func:`build_plan` gives for it (the
+    incremental render relies on this). ``present`` is every resource key of the fleet
+    (for explain's note on dependencies that are missing). Mutates ``decisions``.
+
+    Raises ``InputError`` when a template cannot be rendered for a target cluster or an
+    override cannot be evaluated.
+    """
+    _follow_dependencies(decisions, present)
+    for dep, workloads in (attachments or {}).items():
+        target = decisions.get(dep)
+        if target is None:
+            continue
+        for workload, holders in workloads:
+            if workload not in decisions:
+                attach(target, workload, holders)
+    clusters = sorted(fleet.clusters, key=lambda c: c.name)
+    by_name = {c.name: c for c in clusters}
+    problems: list[Problem] = []
     manifests: dict[str, dict[str, Mapping[str, Any]]] = {c.name: {} for c in clusters}
     placements: list[ResourcePlacement] = []
     explanations: dict[str, Explanation] = {}
-    for key, decision in decisions.items():
+    for key in sorted(decisions):
+        decision = decisions[key]
         template = decision.template
         overrides = matching_policies(template.id, _labels(template), fleet.override_policies)
         completions = _job_completions(decision)
@@ -246,3 +302,13 @@ def build_plan(fleet: Fleet) -> Plan:
         explanations=explanations,
     )
 
+
+
+def build_plan(fleet: Fleet) -> Plan:
+    """Compute placements and per-cluster manifests for a loaded fleet.
+
+    Raises ``InputError`` when a template cannot be scheduled or rendered for a target
+    cluster or an override cannot be evaluated: like Karmada's admission, such inputs
+    are rejected as a whole rather than half-rendered.
+    """
+    return plan_decisions(fleet, decide_all(fleet.templates, fleet))

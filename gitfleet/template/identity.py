@@ -7,6 +7,7 @@ and checked to have the same identity (``gitfleet.load.identity``).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from gitfleet.errors import TemplateError
@@ -19,13 +20,12 @@ __all__ = ["check_identity", "render_for_cluster", "with_namespace"]
 
 
 def render_for_cluster(template: Template, cluster: Cluster, fleet: Fleet) -> dict[str, Any]:
-    """The manifest of ``template`` for ``cluster``: rendered again when it comes from
-    a ``.j2`` file (identity checked, namespace set like the loader does), otherwise
-    ``template.obj``. The caller owns the returned top level and ``metadata``; copy
-    deeper before changing anything else. Raises ``TemplateError``.
+    """The manifest of ``template`` for ``cluster``, a fresh object the caller owns:
+    rendered again when it comes from a ``.j2`` file (identity checked, namespace set
+    like the loader does), otherwise a copy of ``template.obj``. Raises ``TemplateError``.
     """
     if template.jinja_source is None:
-        return dict(template.obj)
+        return copy.deepcopy(dict(template.obj))
     context = template_context(
         fleet.settings.values, fleet.settings.name, [c.name for c in fleet.clusters], cluster
     )

@@ -120,7 +120,7 @@ class LocalClusters:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> LocalClusters:
+    def start(self) -> Self:
         if self._started:
             return self
         self._started = True

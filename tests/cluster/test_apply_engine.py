@@ -11,7 +11,8 @@ from gitfleet.kube import KubeClient
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.resource import ApplySettings
 
-pytestmark = pytest.mark.cluster
+# One xdist worker runs the whole tier, so one set of member clusters serves it.
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 
 def test_create_update_and_noop_writes_nothing(kube: dict[str, KubeClient], ns: str) -> None:
@@ -163,6 +164,13 @@ def test_ignore_rules(kube: dict[str, KubeClient], ns: str) -> None:
     assert live is not None
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
     assert live["spec"]["replicas"] == 7  # the autoscaler's value survives the correction
+
+    bumped = keyed(namespace(ns), deployment(ns, replicas=2, image="nginx:1.26"))
+    updated = run(client, "demo", bumped, settings=settings)
+    assert actions(updated)[key] == "configured"
+    live = client.get(ResourceId.parse(key))
+    assert live is not None and live["spec"]["replicas"] == 7
+    assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
 
 
 def _crd(group: str) -> dict[str, object]:

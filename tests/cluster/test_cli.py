@@ -16,7 +16,8 @@ from gitfleet.kube import KubeClient
 from gitfleet.model.keys import ResourceId
 from gitfleet.testing import LocalClusters
 
-pytestmark = pytest.mark.cluster
+# One xdist worker runs the whole tier, so one set of member clusters serves it.
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 SIG = pygit2.Signature("tester", "tester@example.com", 1_700_000_000, 0)
 
 

@@ -20,7 +20,8 @@ from gitfleet.model.keys import ResourceId
 from gitfleet.testing import LocalClusters
 from gitfleet.testing.clusters import free_port
 
-pytestmark = pytest.mark.cluster
+# One xdist worker runs the whole tier, so one set of member clusters serves it.
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 
 def _client(name: str, host: str, token: str, ca: str | None, settings: ClientSettings | None = None) -> KubeClient:

@@ -23,7 +23,7 @@ from gitfleet.apply.order import apply_waves, delete_waves
 from gitfleet.apply.readiness import Readiness, readiness
 from gitfleet.apply.request import cluster_requests
 from gitfleet.apply.result import ClusterResult, FleetResult, ObjectResult
-from gitfleet.apply.statusfile import aggregate_workloads, cluster_status
+from gitfleet.apply.statusfile import aggregate_workloads, cluster_status, status_section
 from gitfleet.kube.errors import (
     Conflict,
     Forbidden,
@@ -36,6 +36,7 @@ from gitfleet.kube.errors import (
 from gitfleet.kube.ratelimit import TokenBucket
 from gitfleet.model.plan import ClusterTarget, Plan, ResourcePlacement
 from gitfleet.model.resource import ApplySettings
+from gitfleet.status.report import StatusReport
 from gitfleet.testing.kubeconfig import kubeconfig_dict
 from gitfleet.testing.pytest_plugin import opted_out
 
@@ -332,3 +333,21 @@ def test_apply_options() -> None:
     assert not ApplyOptions(dry_run=True).writes
     assert not ApplyOptions(mode="drift").writes
     assert not ApplyOptions(mode="diff").writes
+
+
+def test_status_section_lists_clusters_and_workloads() -> None:
+    report = StatusReport("gitfleet/status", "c" * 40, "s" * 40, 0, (), {
+        "m1": {"state": "Applied", "appliedRevision": "a" * 40, "objects": {"desired": 3, "ready": 2, "drifted": 1},
+               "workloads": [{"resource": DEPLOY, "ready": False, "readyReplicas": 1, "replicas": 2}]},
+        "m2": {"state": "Failed", "error": "cluster unreachable: refused", "objects": {"desired": 3, "ready": 0}},
+    })
+    assert status_section(report) == [
+        "",
+        "CLUSTER  STATE  APPLIED  OBJECTS",
+        f"m1  Applied  {'a' * 12}  3 desired, 2 ready, 1 drifted",
+        "m2  Failed  -  3 desired, 0 ready  error: cluster unreachable: refused",
+        "",
+        "WORKLOAD  READY",
+        f"{DEPLOY}  1/2 replicas, 0/1 clusters ready",
+    ]
+    assert status_section(StatusReport("gitfleet/status")) == []

@@ -181,3 +181,12 @@ def test_j2_files_without_an_inventory_are_skipped_with_a_warning() -> None:
     fleet = load_fleet({"t.yaml.j2": NAME_DEPENDS})
     assert fleet.templates == ()
     assert fleet.warnings == ("t.yaml.j2:1:1: warning: not rendered: the inventory has no cluster to render it for",)
+
+
+def test_render_for_cluster_results_are_owned_by_the_caller() -> None:
+    fleet = load_fleet({**INVENTORY, "fleet.yaml": FLEET_YAML, "t/web.yaml.j2": GOOD,
+                        "c.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {a: b}}\n"})
+    for template in fleet.templates:
+        manifest = render_for_cluster(template, fleet.clusters[0], fleet)
+        manifest["metadata"].setdefault("labels", {})["mine"] = "x"
+        assert "mine" not in (template.obj["metadata"].get("labels") or {})
