@@ -9,8 +9,9 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gitfleet.cli import exitcodes
 from gitfleet.cli.common import (

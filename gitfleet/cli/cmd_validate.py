@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             build_plan(load_fleet(files))
         except InputError as err:
             problems.extend(err.problems)
-    shown = sorted(set(p for p in problems if not (args.quiet and p.severity == "warning")))
+    shown = sorted({p for p in problems if not (args.quiet and p.severity == "warning")})
     for problem in shown:
         print(problem)
     errors = sum(1 for p in problems if p.severity == "error")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import TextIO
 
 from gitfleet.errors import InputError
 from gitfleet.git.worktree import read_directory
@@ -43,7 +44,7 @@ def read_files(repo: str, rev: str | None) -> Mapping[str, bytes]:
         return read_directory(Path(repo))
     from gitfleet.git.source import open_source
 
-    return open_source(repo).files_at(rev)
+    return open_source(repo).files(rev)
 
 
 def load(repo: str, rev: str | None = None) -> Fleet:

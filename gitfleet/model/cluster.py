@@ -3,8 +3,9 @@ run-time health checks describe it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from gitfleet.model.source import UNKNOWN, SourcePos
 

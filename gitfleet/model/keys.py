@@ -4,8 +4,9 @@ in JSON output and in status files."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 CLUSTER_SCOPE = "_"
 

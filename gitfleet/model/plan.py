@@ -3,8 +3,9 @@ final manifest for every cluster. Also the traces ``gitfleet explain`` prints.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)

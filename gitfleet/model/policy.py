@@ -6,8 +6,9 @@ Optional Karmada fields that gitfleet accepts but does not act upon are kept in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from gitfleet.model.source import UNKNOWN, SourcePos
 

@@ -29,13 +29,13 @@ def parse_quantity(value: object) -> Fraction:
 
 # A fleet repeats the same few quantities across thousands of capacity estimates.
 @lru_cache(maxsize=8192)
-def _parse_cached(value: str | int | float) -> Fraction:
+def _parse_cached(value: str | float) -> Fraction:
     return _parse(value)
 
 
 def _parse(value: object) -> Fraction:
     if isinstance(value, bool):
-        raise ValueError(f"invalid quantity {value!r}")
+        raise ValueError(f"invalid quantity {value!r}")  # noqa: TRY004 - callers catch ValueError
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):

@@ -4,7 +4,7 @@ discovery of a reachable cluster."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 # (group, kind) -> namespaced. "" is the core group.
 BUILTIN_SCOPES: Mapping[tuple[str, str], bool] = {

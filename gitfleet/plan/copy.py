@@ -8,7 +8,8 @@ may mutate a manifest in place."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def own_writable_parts(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ result is a set of resource keys in that namespace."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from gitfleet.model.keys import ResourceId
 

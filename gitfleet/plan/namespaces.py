@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 SKIP_LABEL = "namespace.karmada.io/skip-auto-propagation"
 # Karmada's reserved namespaces and the default --skipped-propagating-namespaces (kube-.*).

@@ -15,8 +15,8 @@ from gitfleet.model import (
     FleetSettings,
     ImageOverrider,
     OverridePolicy,
-    OverrideRule,
     Overriders,
+    OverrideRule,
     Placement,
     PropagationPolicy,
     ReplicaScheduling,
@@ -53,8 +53,8 @@ def configmap(name: str, namespace: str = "shop") -> dict[str, Any]:
             "metadata": {"name": name, "namespace": namespace}, "data": {"k": "v"}}
 
 
-def pp(name: str, *selectors: ResourceSelector, placement: Placement = Placement(), **kw: Any) -> PropagationPolicy:
-    return PropagationPolicy("PropagationPolicy", name, "shop", selectors, placement, **kw)
+def pp(name: str, *selectors: ResourceSelector, placement: Placement | None = None, **kw: Any) -> PropagationPolicy:
+    return PropagationPolicy("PropagationPolicy", name, "shop", selectors, placement or Placement(), **kw)
 
 
 def fleet(templates: list[dict[str, Any]], policies: list[PropagationPolicy],
