@@ -13,6 +13,7 @@ export GITFLEET_KUBE_APISERVER="${GITFLEET_KUBE_APISERVER:-$(bash scripts/instal
 echo "== lint and layers"
 python3 -m ruff check gitfleet tests bench
 lint-imports --config .importlinter
+python3 -m mypy gitfleet
 
 echo "== tests"
 # loadgroup: the cluster tier (xdist_group "cluster") runs on one worker, with one

@@ -6,7 +6,6 @@ even when a run died before the status branch recorded anything."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -31,12 +30,15 @@ def manifest_digest(manifest: Mapping[str, Any]) -> str:
 
 
 def prepare(manifest: Mapping[str, Any], fleet: str) -> dict[str, Any]:
-    """A copy of ``manifest`` ready to apply: ownership labels, digest annotation."""
-    out = copy.deepcopy(dict(manifest))
+    """``manifest`` ready to apply: ownership labels, digest annotation. Only the
+    metadata is copied; the rest is shared with the plan's manifest, which nothing
+    downstream mutates (see :mod:`gitfleet.plan.copy`)."""
+    meta = dict(manifest.get("metadata") or {})
+    meta["labels"] = dict(meta.get("labels") or {})
+    out = {**manifest, "metadata": meta}
     add_ownership_labels(out, fleet)
-    digest = manifest_digest(out)
-    out["metadata"].setdefault("annotations", {})
-    out["metadata"]["annotations"] = {**(out["metadata"]["annotations"] or {}), DIGEST_ANNOTATION: digest}
+    meta["annotations"] = {k: v for k, v in (meta.get("annotations") or {}).items() if k != DIGEST_ANNOTATION}
+    meta["annotations"][DIGEST_ANNOTATION] = manifest_digest(out)
     return out
 
 

@@ -79,20 +79,29 @@ def _empty(value: Any) -> bool:
 
 def subset_changes(desired: Any, live: Any, pointer: str = "") -> Iterator[tuple[str, Any, Any]]:
     """``(pointer, desired, live)`` for every declared field whose live value differs."""
+    for path, want, have in _subset(desired, live, ()):
+        yield pointer + "".join(f"/{escape(str(p))}" for p in path), want, have
+
+
+def _subset(desired: Any, live: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any, Any]]:
+    # Paths stay tuples until something differs: steady state compares thousands of
+    # objects and finds nothing, so no pointer string is built.
     if isinstance(desired, dict):
         if not isinstance(live, dict):
-            yield pointer, desired, live
+            yield path, desired, live
             return
         for k, v in desired.items():
-            child = f"{pointer}/{escape(str(k))}"
             if k not in live:
                 if not _empty(v):  # the server drops empty values; they cannot drift
-                    yield child, v, None
+                    yield (*path, k), v, None
                 continue
-            yield from subset_changes(v, live[k], child)
+            have = live[k]
+            if v == have and type(v) is type(have):
+                continue
+            yield from _subset(v, have, (*path, k))
     elif isinstance(desired, list):
         if not isinstance(live, list):
-            yield pointer, desired, live
+            yield path, desired, live
             return
         key = merge_key(desired)
         if key is not None:
@@ -100,17 +109,17 @@ def subset_changes(desired: Any, live: Any, pointer: str = "") -> Iterator[tuple
             for index, item in enumerate(desired):
                 match = by_key.get(repr(item.get(key)))
                 if match is None:
-                    yield f"{pointer}/{index}", item, None
+                    yield (*path, index), item, None
                 else:
-                    yield from subset_changes(item, match, f"{pointer}/{index}")
+                    yield from _subset(item, match, (*path, index))
         elif len(desired) == len(live) and all(isinstance(i, (dict, list)) for i in desired):
             for index, (d, v) in enumerate(zip(desired, live)):
-                yield from subset_changes(d, v, f"{pointer}/{index}")
+                yield from _subset(d, v, (*path, index))
         elif len(desired) != len(live) or any(not _scalar_equal(d, v) for d, v in zip(desired, live)):
             # A list of scalars (or of unkeyed objects of another length) is atomic.
-            yield pointer, desired, live
+            yield path, desired, live
     elif desired is not None and not _scalar_equal(desired, live):
-        yield pointer, desired, live
+        yield path, desired, live
 
 
 def comparable(manifest: Mapping[str, Any]) -> dict[str, Any]:

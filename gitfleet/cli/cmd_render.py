@@ -113,7 +113,20 @@ def write_tree(files: Mapping[str, bytes], target: Path) -> None:
             shutil.rmtree(staging)
 
 
+def _commit_only(args: argparse.Namespace) -> int:
+    """``render --commit`` alone: incremental when the last commit's render is known."""
+    from gitfleet.cli.cmd_commit import finish_commit, prepare_commit
+
+    prepared = prepare_commit(args.repo, args.rev, args.branch)
+    print_warnings(prepared.warnings)
+    sha = finish_commit(prepared, args.push)
+    print(f"status branch: {'committed ' + sha if sha else 'unchanged, nothing committed'}", file=sys.stderr)
+    return exitcodes.OK
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.commit and not args.output_dir and not args.cluster:
+        return _commit_only(args)
     fleet, plan = load_and_plan(args.repo, args.rev)
     plan = _filter(plan, args.cluster, {c.name for c in fleet.clusters})
     print_warnings(plan.warnings)

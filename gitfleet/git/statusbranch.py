@@ -19,7 +19,7 @@ import pygit2
 from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import PushRejected, StatusBranchError
 from gitfleet.git.source import GitSource
-from gitfleet.git.treebuild import FileData, blob_ids, read_tree, write_tree
+from gitfleet.git.treebuild import FileData, blob_ids, read_tree, update_tree, write_tree
 from gitfleet.status.layout import CLUSTERS_DIR, PLACEMENTS_FILE, STATUS_DIR
 
 SOURCE_TRAILER = "Gitfleet-Source"
@@ -175,6 +175,28 @@ def commit_tree_key(repo: RepoLike, sha: str) -> str:
     return render_key(commit.tree)
 
 
+@dataclass(frozen=True)
+class RenderDelta:
+    """A rendered tree given as changes to the rendered files of an earlier status tree
+    (``base``, a tree id): ``{path: bytes, blob id, or None to remove}``. Committing it
+    on a parent whose rendered files are ``base``'s rewrites only the changed folders."""
+
+    base: str
+    changes: Mapping[str, FileData | None]
+
+    def files(self, repo: pygit2.Repository) -> dict[str, FileData]:
+        """The whole rendered tree, reused files as blob ids."""
+        base = repo[self.base]
+        assert isinstance(base, pygit2.Tree)
+        files: dict[str, FileData] = dict(rendered_blob_ids(repo, StatusTip("", base)))
+        for path, data in self.changes.items():
+            if data is None:
+                files.pop(path, None)
+            else:
+                files[path] = data
+        return files
+
+
 def read_status_tree(repo: RepoLike, branch: str) -> dict[str, bytes]:
     """Every file at the tip of the status branch; empty when the branch does not exist."""
     status = read_status_commit(repo, branch)
@@ -197,7 +219,7 @@ def _kept_status_files(r: pygit2.Repository, parent: pygit2.Commit | None) -> di
 def _build(
     r: pygit2.Repository,
     parent_id: pygit2.Oid | None,
-    files: Mapping[str, FileData],
+    files: Mapping[str, FileData] | RenderDelta,
     extra_files: Mapping[str, bytes] | None,
     message: str,
 ) -> pygit2.Oid | None:
@@ -205,8 +227,24 @@ def _build(
     equal the parent's."""
     parent = r[parent_id] if parent_id is not None else None
     assert parent is None or isinstance(parent, pygit2.Commit)
+    if isinstance(files, RenderDelta):
+        base = r[files.base]
+        assert isinstance(base, pygit2.Tree)
+        if parent is not None and render_key(parent.tree) == render_key(base):
+            # The parent holds the base render: change only what changed. Like the full
+            # write below, keep status/ and nothing else beside the render.
+            stray = {str(e.name): None for e in parent.tree
+                     if e.name not in (PLACEMENTS_FILE, CLUSTERS_DIR, STATUS_DIR)}
+            tree_id = update_tree(r, parent.tree, {**stray, **files.changes, **(extra_files or {})})
+            return _new_commit(r, parent_id, parent, tree_id, message)
+        files = files.files(r)
     tree_files: dict[str, FileData] = {**_kept_status_files(r, parent), **files, **(extra_files or {})}
     tree_id = write_tree(r, tree_files, parent.tree if parent is not None else None)
+    return _new_commit(r, parent_id, parent, tree_id, message)
+
+
+def _new_commit(r: pygit2.Repository, parent_id: pygit2.Oid | None, parent: pygit2.Commit | None,
+                tree_id: pygit2.Oid, message: str) -> pygit2.Oid | None:
     if parent is not None and parent.tree_id == tree_id:
         return None
     signature = pygit2.Signature(*AUTHOR)
@@ -253,7 +291,7 @@ def _fetch_remote_tip(r: pygit2.Repository, remote: str, ref_name: str, creds: C
 def commit_status(
     repo: RepoLike,
     branch: str,
-    files: Mapping[str, FileData],
+    files: Mapping[str, FileData] | RenderDelta,
     source_sha: str,
     extra_files: Mapping[str, bytes] | None = None,
     push: bool = False,
@@ -267,8 +305,8 @@ def commit_status(
     tree equals the branch tip's (nothing committed).
 
     ``files`` is the rendered tree (:func:`gitfleet.status.layout.plan_to_tree`), where
-    a file may be the id of a blob of the repository instead of bytes (an incremental
-    render reuses the previous commit's blobs);
+    a file may be the id of a blob of the repository instead of bytes, and the whole
+    may be a :class:`RenderDelta` on an earlier status tree (an incremental render);
     ``extra_files`` adds or replaces files under ``status/``, whose other files are
     carried over from the previous commit. With ``push``, the branch goes to ``remote``
     (default: the source's, ``origin``); a rejected push fetches the remote branch,

@@ -75,6 +75,60 @@ def write_tree(repo: pygit2.Repository, files: Mapping[str, FileData], base: pyg
     return _write(repo, _nest(files), base, set())
 
 
+def _update(repo: pygit2.Repository, node: dict[str, object], base: pygit2.Tree | None,
+            written: set[pygit2.Oid]) -> pygit2.Oid | None:
+    builder = repo.TreeBuilder(base) if base is not None else repo.TreeBuilder()
+    for name, child in node.items():
+        old = builder.get(name)
+        if child is None:
+            if old is not None:
+                builder.remove(name)
+        elif isinstance(child, dict):
+            sub_base = None
+            if old is not None and old.filemode == FileMode.TREE:
+                sub = repo[old.id]
+                assert isinstance(sub, pygit2.Tree)
+                sub_base = sub
+            oid = _update(repo, child, sub_base, written)
+            if oid is None:
+                if old is not None:
+                    builder.remove(name)
+            elif old is None or old.id != oid or old.filemode != FileMode.TREE:
+                builder.insert(name, oid, FileMode.TREE)
+        else:
+            assert isinstance(child, (bytes, pygit2.Oid))
+            oid = child if isinstance(child, pygit2.Oid) else pygit2.hash(child)
+            if isinstance(child, bytes) and (old is None or old.id != oid) and oid not in written:
+                repo.create_blob(child)
+                written.add(oid)
+            if old is None or old.id != oid or old.filemode != FileMode.BLOB:
+                builder.insert(name, oid, FileMode.BLOB)
+    if len(builder) == 0:
+        return None  # Git has no empty folders: the parent drops this one
+    return builder.write()
+
+
+def update_tree(repo: pygit2.Repository, base: pygit2.Tree | None,
+                changes: Mapping[str, FileData | None]) -> pygit2.Oid:
+    """The id of ``base`` with ``changes`` (``{posix path: bytes, blob id, or None to
+    remove}``) applied. Only the folders on the way to a change are written again, so
+    the cost follows the size of the change, not of the tree; a folder left empty goes."""
+    root: dict[str, object] = {}
+    for path, data in changes.items():
+        parts = path.split("/")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise TypeError(f"{path}: {part} is both a file and a folder")
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            raise TypeError(f"{path} is both a file and a folder")
+        node[parts[-1]] = data
+    oid = _update(repo, root, base, set())
+    return oid if oid is not None else repo.TreeBuilder().write()
+
+
 def blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
     blob = repo[oid]
     assert isinstance(blob, pygit2.Blob)

@@ -32,7 +32,7 @@ def test_clusters_up_runs_until_sigterm(tmp_path: Path, member_clusters: LocalCl
         deadline = time.monotonic() + 150
         while not kubeconfig.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert kubeconfig.exists(), proc.stderr.read() if proc.poll() is not None else "no kubeconfig in time"
+        assert kubeconfig.exists(), "no kubeconfig in time" if proc.poll() is None else proc.communicate()[1]
         assert [c["name"] for c in json.loads(kubeconfig.read_text())["contexts"]] == ["solo"]
         client = connect([Cluster("solo")], kubeconfig)["solo"]
         assert isinstance(client, KubeClient)

@@ -37,7 +37,7 @@ def test_unreachable_cluster_does_not_block_the_others(kube: dict[str, KubeClien
     ghost = _client("ghost", f"https://127.0.0.1:{free_port()}", "x", None)
     desired = keyed(namespace(ns), configmap(ns, "a"))
     requests = {n: ClusterRequest(n, "demo", desired) for n in ("member1", "ghost", "nocreds")}
-    clients = {"member1": kube["member1"], "ghost": ghost,
+    clients: dict[str, KubeClient | Exception] = {"member1": kube["member1"], "ghost": ghost,
                "nocreds": ConfigError("cluster nocreds: no context named 'nocreds'")}
     result = apply_fleet(clients, requests)
     assert result.clusters["member1"].ok and result.clusters["member1"].complete

@@ -87,7 +87,7 @@ def test_digest_ignores_its_own_annotation(data: dict[str, str]) -> None:
     assert manifest_digest(prepared) == manifest_digest(prepare(manifest, "f"))
 
 
-DEPLOYMENT = {
+DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop", "labels": {"a": "b"}},
     "spec": {"replicas": 3, "template": {"spec": {"containers": [
         {"name": "web", "image": "nginx:1", "resources": {"requests": {"cpu": "0.5"}}, "args": ["-x"]}]}}},
@@ -166,9 +166,9 @@ def test_ignored_fields_are_not_drift_and_keep_their_live_value_on_reapply() -> 
 
 
 def test_secret_drift_is_masked_and_string_data_compares_with_data() -> None:
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "shop"},
+    secret: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "shop"},
               "stringData": {"password": "hunter22"}}
-    live = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "shop"},
+    live: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "shop"},
             "data": {"password": base64.b64encode(b"hunter22").decode()}}
     assert find_drift("v1/Secret/shop/s", secret, live) == ()
     live["data"]["password"] = base64.b64encode(b"changed!").decode()

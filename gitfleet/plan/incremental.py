@@ -1,0 +1,403 @@
+"""Re-render a fleet after a small change by planning only what the change can affect.
+
+What one resource template renders to (its decision, its ``placements.yaml`` item and
+its manifest on every target cluster) depends only on its own document, on the
+*global* inputs — ``fleet.yaml``, every Cluster, every propagation and override policy,
+the CustomResourceDefinitions (they decide which kinds are namespaced) and gitfleet
+itself — and, through ``propagateDeps``, on the workloads that carry it along. So
+when a render is recorded together with what it was rendered from (a
+:class:`RenderRecord`), the next render can:
+
+- fall back to a full render as soon as a global input changed (or anything looks
+  off: an error, a duplicate, a file collision — the full render then reports it);
+- load only the files that changed (with ``fleet.yaml`` and the CRD files, and the
+  inventory when a Jinja2 file changed, so they load exactly as in a full load);
+- plan their templates, plus the dependencies of every workload that changed (old and
+  new version), attaching what unchanged workloads carry along from the record;
+- keep every other template's placement item and status files as they are.
+
+The result is byte-identical to a full render; ``tests/plan/test_incremental.py``
+checks it against one after every step of random edit sequences. Pure: no I/O. The
+record is stored by the caller (see ``gitfleet.cli.cmd_commit``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from gitfleet.errors import InputError
+from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
+from gitfleet.load.loader import load_fleet
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import Fleet, Template
+from gitfleet.plan.build import Decision, carried_dependencies, decide_all, plan_decisions
+from gitfleet.status.layout import (
+    PLACEMENTS_FILE,
+    manifest_path,
+    manifest_yaml,
+    placements_yaml,
+)
+
+_T = TypeVar("_T")
+RECORD_FORMAT = 1
+_MAGIC = b"gitfleet render record\n"
+_DIGEST_SIZE = 32
+CRD_KIND = "CustomResourceDefinition"
+# What follows a path in a warning: "<path>:<line>:<col>: ..." (errors.Problem.__str__).
+_POSITION = re.compile(r"\d+:\d+: ")
+
+# Why a file is a global input (kept in the record, so a later change to it is noticed).
+ROLE_FLEET, ROLE_CLUSTER, ROLE_POLICY, ROLE_CRD = "fleet", "cluster", "policy", "crd"
+
+
+@dataclass(frozen=True)
+class TemplateRecord:
+    """What one resource template contributed to a recorded render."""
+
+    path: str  # the fleet file it was loaded from
+    placement: str  # its item of placements.yaml, as written
+    files: tuple[str, ...]  # its status-tree paths, one per target cluster
+    deps: tuple[str, ...] = ()  # propagateDeps: the dependencies it carries ...
+    holders: tuple[str, ...] = ()  # ... to these clusters
+
+
+@dataclass(frozen=True)
+class RenderRecord:
+    """A render and everything it was rendered from."""
+
+    tool: str  # fingerprint of gitfleet and the libraries that shape its output
+    sources: Mapping[str, str]  # every fleet file read (fleet.yaml too) -> Git blob id
+    global_paths: Mapping[str, frozenset[str]]  # global file -> its roles (ROLE_*)
+    warnings: Mapping[str, tuple[str, ...]]  # fleet file -> its warnings, in order
+    fleet: Fleet  # the loaded fleet: its globals are reused, its templates when unchanged
+    templates: Mapping[str, TemplateRecord]  # resource key -> what it rendered to
+
+
+@dataclass(frozen=True)
+class Increment:
+    """What an incremental render changes in the previous status tree."""
+
+    changes: Mapping[str, bytes | None]  # status path -> new content, or None: removed
+    placements: bytes  # the whole new placements.yaml
+    warnings: tuple[str, ...]  # as a full load would report them
+    record: RenderRecord  # the record of the new render
+    replanned: tuple[str, ...]  # resource keys that were planned again, sorted
+
+    @property
+    def fleet(self) -> Fleet:
+        return self.record.fleet
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A full render is needed; ``reason`` says why (for logs and tests)."""
+
+    reason: str
+
+
+def blob_id(data: bytes) -> str:
+    """The Git blob id of ``data`` (what ``git hash-object`` prints)."""
+    h = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    h.update(data)
+    return h.hexdigest()
+
+
+def _sources(files: Mapping[str, bytes], exclude: Iterable[str]) -> dict[str, str]:
+    paths = select_files(files, exclude)
+    if FLEET_FILE in files:
+        paths.append(FLEET_FILE)
+    return {p: blob_id(files[p]) for p in paths}
+
+
+def _attribute(warnings: Iterable[str], paths: Iterable[str]) -> dict[str, list[str]] | None:
+    """Warnings grouped by the file they are about, in their order; None when one
+    cannot be told apart (then the render is not recorded and the next one is full)."""
+    known = set(paths)
+    out: dict[str, list[str]] = defaultdict(list)
+    for warning in warnings:
+        owners = [
+            warning[:i] for i, ch in enumerate(warning)
+            if ch == ":" and warning[:i] in known and _POSITION.match(warning, i + 1)
+        ]
+        if len(owners) != 1:
+            return None
+        out[owners[0]].append(warning)
+    return out
+
+
+def _global_paths(fleet: Fleet, files: Mapping[str, bytes]) -> dict[str, frozenset[str]]:
+    roles: dict[str, set[str]] = defaultdict(set)
+    if FLEET_FILE in files:
+        roles[FLEET_FILE].add(ROLE_FLEET)
+    for cluster in fleet.clusters:
+        roles[cluster.pos.path].add(ROLE_CLUSTER)
+    for policy in (*fleet.propagation_policies, *fleet.override_policies):
+        roles[policy.pos.path].add(ROLE_POLICY)
+    for template in fleet.templates:
+        if template.id.kind == CRD_KIND:
+            roles[template.pos.path].add(ROLE_CRD)
+    return {path: frozenset(r) for path, r in roles.items()}
+
+
+def _carried(decisions: Mapping[str, Decision]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Who carries which dependencies where; taken before planning, which attaches."""
+    out = {}
+    for key, decision in decisions.items():
+        carried = carried_dependencies(decision)
+        if carried is not None and carried[0]:
+            out[key] = carried
+    return out
+
+
+def _template_records(
+    plan: Plan,
+    paths: Mapping[str, str],
+    carried: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
+) -> tuple[dict[str, TemplateRecord], dict[str, bytes]]:
+    """The records of the templates of ``plan`` and their status files (as
+    :func:`gitfleet.status.layout.plan_to_tree` writes them, without placements.yaml)."""
+    files: dict[str, bytes] = {}
+    owned: dict[str, list[str]] = defaultdict(list)
+    for cluster in sorted(plan.manifests):
+        for key in sorted(plan.manifests[cluster]):
+            manifest = plan.manifests[cluster][key]
+            path = manifest_path(cluster, manifest)
+            files[path] = manifest_yaml(manifest).encode()
+            owned[key].append(path)
+    records = {}
+    for placement in plan.placements:
+        key = placement.resource
+        deps, holders = carried.get(key, ((), ()))
+        records[key] = TemplateRecord(
+            path=paths[key],
+            placement=placements_yaml((placement,)),
+            files=tuple(owned.get(key, ())),
+            deps=deps,
+            holders=holders,
+        )
+    return records, files
+
+
+def render_full(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> tuple[Plan, RenderRecord | None]:
+    """:func:`gitfleet.plan.build.build_plan` of ``fleet`` (loaded from ``files``) and the
+    record of that render, or None when the render cannot be recorded (a warning that
+    names no fleet file). Raises what ``build_plan`` raises."""
+    decisions = decide_all(fleet.templates, fleet)
+    carried = _carried(decisions)
+    plan = plan_decisions(fleet, decisions)
+    return plan, record_render(fleet, plan, files, tool, carried)
+
+
+def record_render(
+    fleet: Fleet,
+    plan: Plan,
+    files: Mapping[str, bytes],
+    tool: str,
+    carried: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
+) -> RenderRecord | None:
+    """The record of the full render ``plan`` of ``fleet`` (loaded from ``files``);
+    ``carried`` maps each workload that carries dependencies to ``(keys, clusters)``."""
+    sources = _sources(files, fleet.settings.exclude)
+    warnings = _attribute(fleet.warnings, sources)
+    if warnings is None:
+        return None
+    paths = {t.key: t.pos.path for t in fleet.templates}
+    templates, _ = _template_records(plan, paths, carried)
+    return RenderRecord(
+        tool=tool,
+        sources=sources,
+        global_paths=_global_paths(fleet, files),
+        warnings={p: tuple(w) for p, w in warnings.items()},
+        fleet=fleet,
+        templates=templates,
+    )
+
+
+def _load_changed(
+    record: RenderRecord, files: Mapping[str, bytes], changed: list[str]
+) -> Fleet | Fallback:
+    """Load the changed files the way a full load would see them: with the CRDs (they
+    decide which kinds are namespaced), and when a Jinja2 file changed with fleet.yaml
+    and the inventory too (its template context). A plain template's loading depends
+    on nothing else; the global files' own warnings are taken from the record."""
+    wanted = {p for p, roles in record.global_paths.items() if ROLE_CRD in roles}
+    if any(is_jinja(p) for p in changed):
+        wanted |= set(record.global_paths)
+    wanted |= set(changed)
+    try:
+        return load_fleet({p: files[p] for p in sorted(wanted) if p in files})
+    except InputError:
+        return Fallback("a changed file does not load")
+
+
+def _defines_globals(loaded: Fleet, changed: set[str]) -> str | None:
+    for cluster in loaded.clusters:
+        if cluster.pos.path in changed:
+            return f"{cluster.pos.path} now defines a Cluster"
+    for policy in (*loaded.propagation_policies, *loaded.override_policies):
+        if policy.pos.path in changed:
+            return f"{policy.pos.path} now defines a policy"
+    for template in loaded.templates:
+        if template.pos.path in changed and template.id.kind == CRD_KIND:
+            return f"{template.pos.path} now defines a CustomResourceDefinition"
+    return None
+
+
+def _merge_warnings(
+    record: RenderRecord, loaded: Fleet | None, changed: set[str], sources: Mapping[str, str]
+) -> dict[str, tuple[str, ...]] | None:
+    """Per file: the recorded warnings of unchanged files, the fresh ones of changed files."""
+    fresh: dict[str, list[str]] = {}
+    if loaded is not None:
+        attributed = _attribute(loaded.warnings, sources)
+        if attributed is None:
+            return None
+        fresh = attributed
+    out: dict[str, tuple[str, ...]] = {}
+    for path in sources:
+        found = fresh.get(path, []) if path in changed else record.warnings.get(path, ())
+        if found:
+            out[path] = tuple(found)
+    return out
+
+
+def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) -> Increment | Fallback:
+    """The changes to the render recorded in ``record`` that make it the render of
+    ``files``, or a :class:`Fallback` when only a full render can tell (a global input
+    changed, or the changed files have errors: the full render reports them)."""
+    if record.tool != tool:
+        return Fallback("gitfleet or a library it renders with changed")
+    fleet_yaml = files.get(FLEET_FILE)
+    if (blob_id(fleet_yaml) if fleet_yaml is not None else None) != record.sources.get(FLEET_FILE):
+        return Fallback(f"{FLEET_FILE} changed")
+    sources = _sources(files, record.fleet.settings.exclude)
+    changed = {p for p in sources.keys() | record.sources.keys() if sources.get(p) != record.sources.get(p)}
+    touched_globals = sorted(changed & record.global_paths.keys())
+    if touched_globals:
+        return Fallback(f"{touched_globals[0]} holds clusters, policies or CRDs and changed")
+    present = sorted(p for p in changed if p in sources)
+    loaded: Fleet | None = None
+    new_templates: list[Template] = []
+    if present:
+        result = _load_changed(record, files, present)
+        if isinstance(result, Fallback):
+            return result
+        loaded = result
+        why = _defines_globals(loaded, changed)
+        if why:
+            return Fallback(why)
+        new_templates = [t for t in loaded.templates if t.pos.path in changed]
+
+    old_keys = {k for k, t in record.templates.items() if t.path in changed}
+    kept = {t.key: t for t in record.fleet.templates if t.key not in old_keys}
+    if any(t.key in kept for t in new_templates):
+        return Fallback("a changed file defines a resource another file defines")
+    warnings = _merge_warnings(record, loaded, changed, sources)
+    if warnings is None:
+        return Fallback("a warning names no fleet file")
+    templates = {**kept, **{t.key: t for t in new_templates}}
+    fleet = replace(
+        record.fleet,
+        templates=tuple(templates[k] for k in sorted(templates)),
+        warnings=tuple(w for p in sorted(warnings) for w in warnings[p]),
+    )
+    return _replan(record, fleet, new_templates, old_keys, sources, warnings)
+
+
+def _replan(
+    record: RenderRecord,
+    fleet: Fleet,
+    new_templates: list[Template],
+    old_keys: set[str],
+    sources: Mapping[str, str],
+    warnings: Mapping[str, tuple[str, ...]],
+) -> Increment | Fallback:
+    present = {t.key: t for t in fleet.templates}
+    try:
+        decisions = decide_all(new_templates, fleet)
+        carried = _carried(decisions)
+        # A dependency's placement changes when a workload carrying it changes (either
+        # version), so it is planned again, with every carrier attached.
+        deps = {d for k in old_keys for d in record.templates[k].deps}
+        deps |= {d for ds, _ in carried.values() for d in ds}
+        extra = [present[d] for d in sorted(deps) if d in present and d not in decisions]
+        decisions.update(decide_all(extra, fleet))
+        carried.update(_carried({t.key: decisions[t.key] for t in extra}))
+        attachments: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        for workload, rec in record.templates.items():
+            if workload in old_keys or workload in decisions:
+                continue
+            for dep in rec.deps:
+                if dep in decisions:
+                    attachments[dep].append((workload, rec.holders))
+        plan = plan_decisions(fleet, decisions, attachments, present)
+    except InputError:
+        return Fallback("a changed template does not plan")
+
+    planned, added = _template_records(plan, {k: present[k].pos.path for k in decisions}, carried)
+    cleared = (old_keys | decisions.keys()) & record.templates.keys()
+    templates = {k: t for k, t in record.templates.items() if k not in cleared}
+    owners = {path: key for key, t in templates.items() for path in t.files}
+    changes: dict[str, bytes | None] = {p: None for k in cleared for p in record.templates[k].files}
+    for key, rec in planned.items():
+        for path in rec.files:
+            if path in owners:
+                return Fallback(f"{key} and {owners[path]} would share {path}")
+            owners[path] = key
+    changes.update(added)
+    templates.update(planned)
+    chunks = [templates[k].placement for k in sorted(templates)]
+    placements = ("".join(chunks) if chunks else placements_yaml(())).encode()
+    new_record = replace(record, sources=dict(sources), warnings=dict(warnings), fleet=fleet,
+                         templates=templates)
+    return Increment(
+        changes=changes,
+        placements=placements,
+        warnings=fleet.warnings,
+        record=new_record,
+        replanned=tuple(sorted(decisions)),
+    )
+
+
+def apply_increment(previous: Mapping[str, _T], increment: Increment) -> dict[str, _T | bytes]:
+    """The new rendered tree: ``previous`` (the recorded render's files, as bytes or
+    blob ids) with the increment's changes."""
+    files: dict[str, _T | bytes] = dict(previous)
+    for path, data in increment.changes.items():
+        if data is None:
+            files.pop(path, None)
+        else:
+            files[path] = data
+    files[PLACEMENTS_FILE] = increment.placements
+    return files
+
+
+def encode_record(record: RenderRecord) -> bytes:
+    """The record as bytes for a cache file: a header, a digest, then a pickle."""
+    body = pickle.dumps((RECORD_FORMAT, record), protocol=pickle.HIGHEST_PROTOCOL)
+    return _MAGIC + hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body
+
+
+def decode_record(data: bytes) -> RenderRecord | None:
+    """The record in ``data``, or None when it is not one this version wrote whole (a
+    truncated, corrupt or foreign file means a full render, never a wrong one)."""
+    if not data.startswith(_MAGIC):
+        return None
+    start = len(_MAGIC)
+    digest, body = data[start:start + _DIGEST_SIZE], data[start + _DIGEST_SIZE:]
+    if hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() != digest:
+        return None
+    try:
+        # Our own file in the user's cache folder (made private); the digest catches damage.
+        version, record = pickle.loads(body)
+    except Exception:  # noqa: BLE001 - any unreadable record is just a cache miss
+        return None
+    if version != RECORD_FORMAT or not isinstance(record, RenderRecord):
+        return None
+    return record
