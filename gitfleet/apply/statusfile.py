@@ -143,7 +143,7 @@ def format_workloads(statuses: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def status_section(report: Any) -> list[str]:
-    """A ``gitfleet status`` table section (:data:`gitfleet.status.report.TABLE_SECTIONS`):
+    """A ``gitfleet status`` table section (passed to ``gitfleet.status.report.format_table``):
     one line per cluster from its status file, then readiness per workload."""
     clusters: Mapping[str, Any] = getattr(report, "clusters", {}) or {}
     docs = {name: doc for name, doc in clusters.items() if isinstance(doc, Mapping)}

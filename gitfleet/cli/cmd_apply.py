@@ -11,21 +11,23 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitfleet.apply.engine import ApplyOptions
-from gitfleet.apply.report import format_apply
-from gitfleet.apply.session import run_apply, status_tree
 from gitfleet.cli import exitcodes
 from gitfleet.cli.common import CommandError, add_repo_argument, add_rev_argument, print_warnings
 from gitfleet.git.source import GitSource, open_source
 from gitfleet.git.statusbranch import commit_status, read_status_tree
-from gitfleet.kube.client import ClientSettings, KubeClient
-from gitfleet.kube.config import connect, management_client
+from gitfleet.kube.settings import ClientSettings
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
 from gitfleet.plan.build import build_plan
+
+if TYPE_CHECKING:
+    from gitfleet.kube.client import KubeClient
+
+# The Kubernetes client takes ~0.5 s to import: only the verbs that talk to clusters
+# pay for it, inside their functions.
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -113,6 +115,8 @@ def selected_clusters(fleet: Fleet, wanted: list[str] | None) -> list[str]:
 def connect_clusters(fleet: Fleet, names: list[str], args: argparse.Namespace) -> dict[str, KubeClient | Exception]:
     if args.concurrency < 1:
         raise CommandError("--concurrency must be at least 1")
+    from gitfleet.kube.config import connect, management_client
+
     settings = ClientSettings(concurrency=args.concurrency, qps=args.qps, burst=max(1, args.burst))
     management = management_client(args.management_context, args.kubeconfig, settings)
     wanted = [c for c in fleet.clusters if c.name in set(names)]
@@ -120,6 +124,8 @@ def connect_clusters(fleet: Fleet, names: list[str], args: argparse.Namespace) -
 
 
 def close(clients: dict[str, KubeClient | Exception]) -> None:
+    from gitfleet.kube.client import KubeClient
+
     for client in clients.values():
         if isinstance(client, KubeClient):
             client.close()
@@ -132,6 +138,10 @@ def previous_tree(loaded: Loaded, branch: str) -> dict[str, bytes]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gitfleet.apply.engine import ApplyOptions
+    from gitfleet.apply.report import format_apply
+    from gitfleet.apply.session import run_apply
+
     loaded = load(args.repo, args.rev)
     print_warnings(loaded.plan.warnings)
     names = selected_clusters(loaded.fleet, args.cluster)
@@ -155,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def record(loaded: Loaded, branch: str, result: Any, previous: dict[str, bytes], push: bool) -> str | None:
+    from gitfleet.apply.session import status_tree
+
     """Commit the render and the status files; ``None`` when nothing changed or the
     repo is not in Git (then a note goes to stderr)."""
     if loaded.revision is None:

@@ -13,7 +13,6 @@ from types import FrameType
 
 from gitfleet.cli import exitcodes
 from gitfleet.cli.common import CommandError
-from gitfleet.testing.clusters import LocalClusters
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,6 +42,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    from gitfleet.testing.clusters import LocalClusters
+
     names = args.name or [f"member{i}" for i in range(1, args.count + 1)]
     if not names or args.count < 1:
         raise CommandError("--count must be at least 1")

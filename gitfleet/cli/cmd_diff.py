@@ -38,11 +38,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         " placement moves and replica changes. Secret values show as digests.",
     )
     add_repo_argument(parser)
-    parser.add_argument("--base", required=True, metavar="REV", help="revision to compare against")
+    parser.add_argument("--base", metavar="REV",
+                        help="revision to compare against (required unless --live)")
     parser.add_argument("--head", metavar="REV", help="revision to compare (default: the working tree)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
     parser.add_argument("--context", type=int, default=3, metavar="N", help="lines of context in diffs")
+    live = parser.add_argument_group(
+        "live", "--live compares the head render with the live member clusters instead of --base:"
+        " what `gitfleet apply` would change, by server-side dry run (nothing is written)")
+    live.add_argument("--live", action="store_true", help="diff against the live clusters")
+    live.add_argument("--branch", help="status branch holding the previous render (for pruning)")
+    from gitfleet.cli.cmd_apply import add_cluster_arguments
+
+    add_cluster_arguments(live)  # type: ignore[arg-type]
     parser.set_defaults(func=run)
 
 
@@ -120,9 +129,37 @@ def _color(out: TextIO) -> bool:
     return out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
+def run_live(args: argparse.Namespace) -> int:
+    """What an apply of the head would do on the live clusters."""
+    from gitfleet.apply.livediff import live_diff
+    from gitfleet.apply.report import format_live_diff
+    from gitfleet.cli.cmd_apply import close, connect_clusters, load, previous_tree, selected_clusters
+
+    loaded = load(args.repo, args.head)
+    names = selected_clusters(loaded.fleet, args.cluster)
+    clients = connect_clusters(loaded.fleet, names, args)
+    try:
+        previous = previous_tree(loaded, args.branch or loaded.fleet.settings.status_branch)
+        result = live_diff(loaded.plan, loaded.fleet.settings, clients, previous, only=names)
+    finally:
+        close(clients)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_live_diff(result))
+    if not result.ok:
+        return exitcodes.PARTIAL
+    changed = any(o.action != "unchanged" for c in result.clusters.values() for o in c.objects)
+    return exitcodes.INVALID if args.exit_code and changed else exitcodes.OK
+
+
 def run(args: argparse.Namespace) -> int:
     if args.context < 0:
         raise CommandError("--context must be 0 or more")
+    if args.live:
+        return run_live(args)
+    if not args.base:
+        raise CommandError("--base REV is required (or --live to compare with the live clusters)")
     try:
         diff = compute(args.repo, args.base, args.head, args.context)
     except SideInvalid as err:

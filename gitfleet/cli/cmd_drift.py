@@ -13,9 +13,6 @@ import argparse
 import json
 import sys
 
-from gitfleet.apply.engine import ApplyOptions
-from gitfleet.apply.report import drift_json, format_drift
-from gitfleet.apply.session import run_apply
 from gitfleet.cli import exitcodes
 from gitfleet.cli.cmd_apply import (
     add_cluster_arguments,
@@ -47,6 +44,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
+    from gitfleet.apply.engine import ApplyOptions
+    from gitfleet.apply.report import drift_json, format_drift
+    from gitfleet.apply.session import run_apply
+
     loaded = load(args.repo, args.rev)
     print_warnings(loaded.plan.warnings)
     names = selected_clusters(loaded.fleet, args.cluster)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gitfleet.apply.statusfile import status_section
 from gitfleet.cli import exitcodes
 from gitfleet.cli.common import add_repo_argument
 from gitfleet.git.source import GitSource, open_source
@@ -13,7 +14,12 @@ from gitfleet.git.statusbranch import read_status_commit
 from gitfleet.status.layout import status_branch_name
 from gitfleet.status.report import StatusReport, build_report, format_json, format_table, format_yaml
 
-FORMATTERS = {"table": format_table, "json": format_json, "yaml": format_yaml}
+
+def _table(report: StatusReport) -> str:
+    return format_table(report, (status_section,))
+
+
+FORMATTERS = {"table": _table, "json": format_json, "yaml": format_yaml}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

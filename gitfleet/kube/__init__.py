@@ -1,23 +1,33 @@
 """Kubernetes adapter: the only package that imports ``kubernetes``. Clients per
 member cluster with their own concurrency bound and rate limit, discovery, and error
-types mapped from HTTP status codes."""
+types mapped from HTTP status codes.
 
-from gitfleet.kube.client import FIELD_MANAGER, ApiResource, ClientSettings, KubeClient, RequestStats
-from gitfleet.kube.config import connect, context_names, management_client
-from gitfleet.kube.errors import (
-    ConfigError,
-    Conflict,
-    Forbidden,
-    Invalid,
-    KubeError,
-    NotFound,
-    ServerError,
-    TooManyRequests,
-    Unreachable,
-)
+Names are resolved lazily (PEP 562): importing the Kubernetes client library costs
+about half a second, which commands that never talk to a cluster should not pay."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "FIELD_MANAGER": "client", "ApiResource": "client", "KubeClient": "client",
+    "RequestStats": "client", "ClientSettings": "settings",
+    "connect": "config", "context_names": "config", "management_client": "config",
+    **{name: "errors" for name in (
+        "ConfigError", "Conflict", "Forbidden", "Invalid", "KubeError", "NotFound",
+        "ServerError", "TooManyRequests", "Unreachable",
+    )},
+}
 
 __all__ = [
     "FIELD_MANAGER", "ApiResource", "ClientSettings", "ConfigError", "Conflict", "Forbidden", "Invalid",
     "KubeClient", "KubeError", "NotFound", "RequestStats", "ServerError", "TooManyRequests", "Unreachable",
     "connect", "context_names", "management_client",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"gitfleet.kube.{_WHERE[name]}"), name)

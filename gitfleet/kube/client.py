@@ -23,6 +23,7 @@ from kubernetes.client import ApiClient, Configuration
 
 from gitfleet.kube.errors import NotFound, Unreachable, error_for
 from gitfleet.kube.ratelimit import TokenBucket
+from gitfleet.kube.settings import ClientSettings
 from gitfleet.model.keys import ResourceId
 
 FIELD_MANAGER = "gitfleet"  # a compatibility promise: never rename it
@@ -30,20 +31,6 @@ APF_HEADER_PREFIX = "x-kubernetes-pf-"
 AUTH_REFRESH = 30.0  # seconds an Authorization header is reused
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    """Per-cluster limits: at most ``concurrency`` requests in flight and ``qps``
-    requests per second on average (bursts of ``burst``) until the server announces
-    API Priority and Fairness. ``qps <= 0`` disables the client-side limit."""
-
-    concurrency: int = 16
-    qps: float = 50.0
-    burst: int = 100
-    timeout: float = 30.0
-    honor_apf: bool = True
-    retries: int = 3  # re-sends of a request answered 429 or 5xx
 
 
 @dataclass(frozen=True)

@@ -85,13 +85,15 @@ def _placements_table(report: StatusReport) -> list[str]:
     return ["", *(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}".rstrip() for r in rows)]
 
 
-# Each section renders one part of the table output; the apply engine adds its own.
-TABLE_SECTIONS: list[Callable[[StatusReport], list[str]]] = [_header, _placements_table]
+Section = Callable[[StatusReport], list[str]]
+# Each section renders one part of the table output; callers add their own (the
+# apply results) through ``extra_sections``, since this layer may not import them.
+TABLE_SECTIONS: tuple[Section, ...] = (_header, _placements_table)
 
 
-def format_table(report: StatusReport) -> str:
+def format_table(report: StatusReport, extra_sections: tuple[Section, ...] = ()) -> str:
     lines: list[str] = []
-    for section in TABLE_SECTIONS:
+    for section in TABLE_SECTIONS + extra_sections:
         lines.extend(section(report))
     return "\n".join(lines) + "\n"
 

@@ -162,3 +162,41 @@ def test_usage_errors(tmp_path: Path, member_clusters: LocalClusters, ns: str,
     code = main(["apply", str(tmp_path / "fleet"), "--kubeconfig", str(member_clusters.kubeconfig),
                  "--cluster", "nowhere"])
     assert code == 2 and "unknown cluster(s): nowhere" in capsys.readouterr().err
+
+
+def test_live_diff_and_status_table(
+    tmp_path: Path, member_clusters: LocalClusters, kube: dict[str, KubeClient], ns: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = pygit2.init_repository(str(tmp_path / "fleet"), initial_head="main")
+    _commit(repo, _files(ns))
+    path, kubeconfig = str(tmp_path / "fleet"), str(member_clusters.kubeconfig)
+
+    # Before any apply, --live shows every object as to be created, and writes nothing.
+    assert main(["diff", path, "--live", "--kubeconfig", kubeconfig, "--exit-code"]) == 1
+    text = capsys.readouterr().out
+    assert "member1: 3 change(s)" in text and f"apps/v1/Deployment/{ns}/web" in text
+    assert kube["member1"].get(ResourceId("v1", "ConfigMap", ns, "cfg")) is None
+
+    code, _ = _apply(capsys, path, "--kubeconfig", kubeconfig)
+    assert code == 0
+    assert main(["diff", path, "--live", "--kubeconfig", kubeconfig, "--exit-code"]) == 0
+    assert capsys.readouterr().out == "member1: in sync\nmember2: in sync\n"
+
+    # A replica change made in the repo shows as a field change against live.
+    _commit(repo, _files(ns, replicas=5))
+    assert main(["diff", path, "--live", "--kubeconfig", kubeconfig, "--cluster", "member2"]) == 0
+    text = capsys.readouterr().out
+    assert "/spec/replicas: 2 -> 5" in text and "member1" not in text
+
+    # `gitfleet status` aggregates the per-cluster results of the last apply.
+    assert main(["status", path]) == 0
+    table = capsys.readouterr().out
+    assert "member1" in table and "member2" in table and f"apps/v1/Deployment/{ns}/web" in table
+
+
+def test_diff_needs_base_or_live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = pygit2.init_repository(str(tmp_path / "fleet"), initial_head="main")
+    _commit(repo, _files("x"))
+    assert main(["diff", str(tmp_path / "fleet")]) == 2
+    assert "--base REV is required" in capsys.readouterr().err
