@@ -183,7 +183,7 @@ class _ClusterRun:
                     self.record(ObjectResult(key, "created", "not validated: its CustomResourceDefinition"
                                              " is created by this apply"))
                 else:
-                    self.record(ObjectResult(key, "failed", err.message))
+                    self.record(ObjectResult(key, "failed", _message(err, key)))
             return None
         scope_ns = namespace if res.namespaced else None
         names = {ResourceId.parse(k).name: k for k in keys}
@@ -206,7 +206,7 @@ class _ClusterRun:
             raise
         except KubeError as err:
             for key in keys:
-                self.record(ObjectResult(key, "failed", err.message))
+                self.record(ObjectResult(key, "failed", _message(err, key)))
             return None
         out: dict[str, _Live] = {}
         for name, key in names.items():
@@ -305,7 +305,7 @@ class _ClusterRun:
             if dry_run and isinstance(err, NotFound) and namespace in self.new_namespaces:
                 self.record(ObjectResult(key, action, "not validated: its namespace is created by this apply"))
                 return
-            self.record(ObjectResult(key, "failed", err.message, drift))
+            self.record(ObjectResult(key, "failed", _message(err, key), drift))
             return
         if self.options.mode == "diff":
             changes = object_changes(live, obj) if live is not None else []
@@ -371,7 +371,7 @@ class _ClusterRun:
         except Unreachable:
             raise
         except KubeError as err:
-            self.record(ObjectResult(key, "failed", f"not pruned: {err.message}"))
+            self.record(ObjectResult(key, "failed", f"not pruned: {_message(err, key)}"))
             return False
         if live is None:
             return True
@@ -386,7 +386,7 @@ class _ClusterRun:
         except Unreachable:
             raise
         except KubeError as err:
-            self.record(ObjectResult(key, "failed", f"not pruned: {err.message}"))
+            self.record(ObjectResult(key, "failed", f"not pruned: {_message(err, key)}"))
             return False
         self.record(ObjectResult(key, "pruned"))
         return True
@@ -422,3 +422,9 @@ def apply_fleet(
             for name, future in futures.items():
                 fleet.clusters[name] = future.result()
     return fleet
+
+
+def _message(err: KubeError, key: str) -> str:
+    """The server's message without the object key the client prefixed it with; the
+    result is already filed under that key."""
+    return err.message.removeprefix(f"{key}: ")

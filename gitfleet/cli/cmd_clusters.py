@@ -25,12 +25,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     verbs = parser.add_subparsers(dest="clusters_command", metavar="VERB")
     up = verbs.add_parser("up", help="start members and wait until Ctrl-C",
-                          description="Start --count members named member1..memberN (or --name),"
+                          description="Start --count members named member1..memberN (or --name, or one per"
+                          " cluster of --for-repo),"
                           " write --kubeconfig with one context per member, and keep them running"
                           " until Ctrl-C or SIGTERM; then stop them and remove their data.")
     up.add_argument("--count", type=int, default=2, help="how many members (default: 2)")
     up.add_argument("--name", action="append", metavar="NAME",
                     help="member names instead of member1..N (repeatable)")
+    up.add_argument("--for-repo", metavar="REPO",
+                    help="one member per Push-mode cluster of this fleet repo's inventory, named like it")
     up.add_argument("--kubeconfig", metavar="FILE", required=True, help="where to write the kubeconfig")
     up.set_defaults(func=run_up)
     parser.set_defaults(func=lambda args: _usage(parser))
@@ -44,7 +47,15 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def run_up(args: argparse.Namespace) -> int:
     from gitfleet.testing.clusters import LocalClusters
 
-    names = args.name or [f"member{i}" for i in range(1, args.count + 1)]
+    if args.for_repo:
+        from gitfleet.cli.common import load
+
+        fleet = load(args.for_repo)
+        names = sorted(c.name for c in fleet.clusters if c.sync_mode != "Pull")
+        if not names:
+            raise CommandError(f"{args.for_repo} has no Push-mode cluster in its inventory")
+    else:
+        names = args.name or [f"member{i}" for i in range(1, args.count + 1)]
     if not names or args.count < 1:
         raise CommandError("--count must be at least 1")
     stop = threading.Event()

@@ -25,7 +25,7 @@ from gitfleet import __version__
 from gitfleet.cli.common import CommandError
 from gitfleet.git.errors import StatusBranchError
 from gitfleet.git.source import GitSource, cache_root, is_remote_url, open_source
-from gitfleet.git.statusbranch import RenderDelta, StatusTip, commit_status, read_status_tip
+from gitfleet.git.statusbranch import RenderDelta, StatusTip, commit_status, read_status_tip, record_status
 from gitfleet.load.discover import FLEET_FILE
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
@@ -132,13 +132,11 @@ def finish_commit(prepared: PreparedCommit, push: bool) -> str | None:
     remember it for the next one; the new commit's SHA, or None when unchanged."""
     source = prepared.source
     summary = source.commit(prepared.source_sha).message
-    new = commit_status(source, prepared.branch, prepared.files, prepared.source_sha, push=push,
-                        summary=summary, dirty=prepared.dirty)
-    if prepared.record is not None:
-        tip = read_status_tip(source, prepared.branch)
-        if tip is not None:
-            _remember(source, tip.render_key, prepared.record)
-    return new
+    outcome = record_status(source, prepared.branch, prepared.files, prepared.source_sha, push=push,
+                            summary=summary, dirty=prepared.dirty)
+    if prepared.record is not None and outcome.render_key:
+        _remember(source, outcome.render_key, prepared.record)
+    return outcome.sha
 
 
 # -- the cache of remembered renders ----------------------------------------------

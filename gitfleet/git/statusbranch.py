@@ -167,14 +167,6 @@ def rendered_blob_ids(repo: RepoLike, tip: StatusTip) -> dict[str, pygit2.Oid]:
     return out
 
 
-def commit_tree_key(repo: RepoLike, sha: str) -> str:
-    """:func:`render_key` of the tree of commit ``sha``."""
-    r, _, _ = _unwrap(repo)
-    commit = r[sha]
-    assert isinstance(commit, pygit2.Commit)
-    return render_key(commit.tree)
-
-
 @dataclass(frozen=True)
 class RenderDelta:
     """A rendered tree given as changes to the rendered files of an earlier status tree
@@ -288,6 +280,14 @@ def _fetch_remote_tip(r: pygit2.Repository, remote: str, ref_name: str, creds: C
     return _tip(r, local)
 
 
+@dataclass(frozen=True)
+class StatusOutcome:
+    """What recording a render did."""
+
+    sha: str | None  # the new commit, or None when the branch already held the render
+    render_key: str  # :func:`render_key` of the commit that holds the render now
+
+
 def commit_status(
     repo: RepoLike,
     branch: str,
@@ -313,6 +313,25 @@ def commit_status(
     rebuilds on it and retries, ``max_attempts`` times in all, then raises
     :class:`PushRejected`, leaving the remote branch as the other writer left it.
     """
+    return record_status(repo, branch, files, source_sha, extra_files, push, summary=summary, dirty=dirty,
+                         remote=remote, max_attempts=max_attempts).sha
+
+
+def record_status(
+    repo: RepoLike,
+    branch: str,
+    files: Mapping[str, FileData] | RenderDelta,
+    source_sha: str,
+    extra_files: Mapping[str, bytes] | None = None,
+    push: bool = False,
+    *,
+    summary: str | None = None,
+    dirty: bool = False,
+    remote: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> StatusOutcome:
+    """:func:`commit_status`, also saying which render key the branch now holds (of
+    this render's commit, not of whatever a racing writer adds after it)."""
     r, default_remote, creds = _unwrap(repo)
     ref_name = _ref_name(branch)
     remote_name = remote or default_remote
@@ -326,14 +345,17 @@ def commit_status(
         new = _build(r, parent, files, extra_files, message)
         target = new if new is not None else parent
         if target is None:  # no parent and an empty render: nothing to record
-            return None
+            return StatusOutcome(None, "")
         if target != local_old and not _move(r, ref_name, local_old, target):
             continue  # another local writer moved the branch: rebuild on its commit
+        commit = r[target]
+        assert isinstance(commit, pygit2.Commit)
+        outcome = StatusOutcome(str(new) if new is not None else None, render_key(commit.tree))
         if not push:
-            return str(new) if new is not None else None
+            return outcome
         assert remote_name is not None
         if _push(r, remote_name, ref_name, creds):
-            return str(new) if new is not None else None
+            return outcome
         remote_tip = _fetch_remote_tip(r, remote_name, ref_name, creds)
     if push:
         raise PushRejected(

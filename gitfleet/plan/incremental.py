@@ -324,7 +324,7 @@ def _replan(
         carried = _carried(decisions)
         # A dependency's placement changes when a workload carrying it changes (either
         # version), so it is planned again, with every carrier attached.
-        deps = set()
+        deps = {d for k in old_keys for d in record.templates[k].deps}
         deps |= {d for ds, _ in carried.values() for d in ds}
         extra = [present[d] for d in sorted(deps) if d in present and d not in decisions]
         decisions.update(decide_all(extra, fleet))

@@ -178,7 +178,7 @@ WIDGET = """apiVersion: example.com/v1
 kind: Widget
 metadata:
   name: {name}
-spec:
+{namespace}spec:
   size: {size}
 """
 
@@ -221,7 +221,7 @@ def base_fleet() -> dict[str, str]:
         "policies/overrides.yaml": OVERRIDES.format(registry="mirror.example", note="n1"),
         "templates/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
         "templates/crd.yaml": CRD.format(scope="Cluster"),
-        "templates/widget.yaml": WIDGET.format(name="w1", size=1),
+        "templates/widget.yaml": WIDGET.format(name="w1", size=1, namespace=""),
         "templates/quota.yaml": CONTROL_PLANE.format(cpu="4"),
         "templates/region.yaml.j2": JINJA.format(name="region", suffix=""),
         "docs/ignored.yaml": "not: [valid",
@@ -323,7 +323,9 @@ def edit_crd(files: dict[str, str], rng: random.Random) -> None:
     if rng.random() < 0.5:
         files["templates/crd.yaml"] = CRD.format(scope=rng.choice(["Cluster", "Namespaced"]))
     else:
-        files["templates/widget.yaml"] = WIDGET.format(name=rng.choice(["w1", "w2"]), size=rng.randint(1, 5))
+        # With the CRD's scope Cluster, a namespace written on a Widget is dropped.
+        files["templates/widget.yaml"] = WIDGET.format(name=rng.choice(["w1", "w2"]), size=rng.randint(1, 5),
+                                                       namespace=rng.choice(["", "  namespace: shop\n"]))
 
 
 def edit_control_plane_file(files: dict[str, str], rng: random.Random) -> None:
