@@ -60,12 +60,20 @@ def status_tree(
     result: FleetResult,
     previous_files: Mapping[str, bytes],
     revision: str,
+    pull_clusters: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """``(files, extra_files)`` for :func:`gitfleet.git.statusbranch.commit_status`:
     the new render, with the previous folder kept for every cluster whose run did not
-    complete (or was not run), and the status files of the clusters that ran."""
+    complete (or was not run), and the status files of the clusters that ran.
+
+    A Pull-mode cluster that was not pushed to always gets the new render: its folder
+    is what its own agent reads, not a record of what gitfleet applied."""
     files = plan_to_tree(mask_plan(plan))
-    held = {name for name in plan.manifests if name not in result.clusters or not result.clusters[name].complete}
+    held = {
+        name for name in plan.manifests
+        if (name not in result.clusters and name not in pull_clusters)
+        or (name in result.clusters and not result.clusters[name].complete)
+    }
     for cluster in sorted(held):
         prefix = f"{CLUSTERS_DIR}/{cluster}/"
         files = {p: b for p, b in files.items() if not p.startswith(prefix)}

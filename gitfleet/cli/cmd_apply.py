@@ -173,6 +173,7 @@ def record(loaded: Loaded, branch: str, result: Any, previous: dict[str, bytes],
         print("gitfleet apply: the fleet repo is not in a Git repository (or has no commit):"
               " results are not recorded on a status branch", file=sys.stderr)
         return None
-    files, extra = status_tree(loaded.plan, loaded.fleet.settings, result, previous, loaded.revision)
+    pull = frozenset(c.name for c in loaded.fleet.clusters if c.sync_mode == "Pull")
+    files, extra = status_tree(loaded.plan, loaded.fleet.settings, result, previous, loaded.revision, pull)
     return commit_status(loaded.source, branch, files, loaded.revision, extra_files=extra, push=push,
                          summary=loaded.summary, dirty=loaded.dirty)

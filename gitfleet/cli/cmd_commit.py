@@ -171,8 +171,8 @@ def _remembered(source: GitSource, branch: str) -> tuple[StatusTip | None, Rende
     """The status branch tip and the remembered render of its tree, with why not."""
     try:
         tip = read_status_tip(source, branch)
-    except StatusBranchError:
-        return None, None, "the status branch name is invalid"
+    except StatusBranchError as exc:  # not a Git repository, or a bad branch name
+        return None, None, str(exc)
     folder = _records_dir(source)
     if tip is None or folder is None:
         return tip, None, "no status branch yet"

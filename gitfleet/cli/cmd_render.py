@@ -48,7 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--cluster", action="append", metavar="NAME",
                         help="only this cluster (repeatable)")
     parser.add_argument("--commit", action="store_true",
-                        help="record the render as a commit on the status branch")
+                        help="record the render as a commit on the status branch; after a small"
+                        " change, only what it affects is planned again (the previous render is"
+                        " remembered in $GITFLEET_CACHE/render, default ~/.cache/gitfleet/render)")
     parser.add_argument("--push", action="store_true",
                         help="with --commit: push the status branch to the remote 'origin'")
     parser.add_argument("--branch", help="status branch (default: fleet.yaml spec.statusBranch)")

@@ -16,7 +16,7 @@ from gitfleet.errors import GitfleetError, InputError
 # Each module adds one verb. Listed, not discovered, so the help order is stable.
 COMMANDS = (
     "cmd_validate", "cmd_render", "cmd_explain", "cmd_diff", "cmd_status",
-    "cmd_apply", "cmd_drift", "cmd_clusters",
+    "cmd_apply", "cmd_drift", "cmd_clusters", "cmd_run",
 )
 
 

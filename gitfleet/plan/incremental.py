@@ -17,8 +17,13 @@ when a render is recorded together with what it was rendered from (a
 - keep every other template's placement item and status files as they are.
 
 The result is byte-identical to a full render; ``tests/plan/test_incremental.py``
-checks it against one after every step of random edit sequences. Pure: no I/O. The
-record is stored by the caller (see ``gitfleet.cli.cmd_commit``).
+checks it against one after every step of random edit sequences. Two facts of the
+loader and planner it relies on, which that test would catch breaking: a loader warning
+about a file depends only on that file and the global inputs (so unchanged files keep
+their recorded warnings), and a dependency (a v1 ConfigMap, Secret, ServiceAccount or
+PVC) never carries dependencies itself (so propagateDeps is one level deep).
+
+Pure: no I/O. The record is stored by the caller (see ``gitfleet.cli.cmd_commit``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet, Template
+from gitfleet.model.source import SourcePos
 from gitfleet.plan.build import Decision, carried_dependencies, decide_all, plan_decisions
 from gitfleet.status.layout import (
     PLACEMENTS_FILE,
@@ -131,14 +137,18 @@ def _attribute(warnings: Iterable[str], paths: Iterable[str]) -> dict[str, list[
     return out
 
 
+def _policy_positions(fleet: Fleet) -> list[SourcePos]:
+    return [p.pos for p in fleet.propagation_policies] + [p.pos for p in fleet.override_policies]
+
+
 def _global_paths(fleet: Fleet, files: Mapping[str, bytes]) -> dict[str, frozenset[str]]:
     roles: dict[str, set[str]] = defaultdict(set)
     if FLEET_FILE in files:
         roles[FLEET_FILE].add(ROLE_FLEET)
     for cluster in fleet.clusters:
         roles[cluster.pos.path].add(ROLE_CLUSTER)
-    for policy in (*fleet.propagation_policies, *fleet.override_policies):
-        roles[policy.pos.path].add(ROLE_POLICY)
+    for pos in _policy_positions(fleet):
+        roles[pos.path].add(ROLE_POLICY)
     for template in fleet.templates:
         if template.id.kind == CRD_KIND:
             roles[template.pos.path].add(ROLE_CRD)
@@ -159,16 +169,18 @@ def _template_records(
     plan: Plan,
     paths: Mapping[str, str],
     carried: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
+    dump: bool,
 ) -> tuple[dict[str, TemplateRecord], dict[str, bytes]]:
-    """The records of the templates of ``plan`` and their status files (as
-    :func:`gitfleet.status.layout.plan_to_tree` writes them, without placements.yaml)."""
+    """The records of the templates of ``plan`` and, with ``dump``, their status files
+    (as :func:`gitfleet.status.layout.plan_to_tree` writes them, placements.yaml aside)."""
     files: dict[str, bytes] = {}
     owned: dict[str, list[str]] = defaultdict(list)
     for cluster in sorted(plan.manifests):
         for key in sorted(plan.manifests[cluster]):
             manifest = plan.manifests[cluster][key]
             path = manifest_path(cluster, manifest)
-            files[path] = manifest_yaml(manifest).encode()
+            if dump:
+                files[path] = manifest_yaml(manifest).encode()
             owned[key].append(path)
     records = {}
     for placement in plan.placements:
@@ -208,7 +220,7 @@ def record_render(
     if warnings is None:
         return None
     paths = {t.key: t.pos.path for t in fleet.templates}
-    templates, _ = _template_records(plan, paths, carried)
+    templates, _ = _template_records(plan, paths, carried, dump=False)
     return RenderRecord(
         tool=tool,
         sources=sources,
@@ -240,9 +252,9 @@ def _defines_globals(loaded: Fleet, changed: set[str]) -> str | None:
     for cluster in loaded.clusters:
         if cluster.pos.path in changed:
             return f"{cluster.pos.path} now defines a Cluster"
-    for policy in (*loaded.propagation_policies, *loaded.override_policies):
-        if policy.pos.path in changed:
-            return f"{policy.pos.path} now defines a policy"
+    for pos in _policy_positions(loaded):
+        if pos.path in changed:
+            return f"{pos.path} now defines a policy"
     for template in loaded.templates:
         if template.pos.path in changed and template.id.kind == CRD_KIND:
             return f"{template.pos.path} now defines a CustomResourceDefinition"
@@ -281,11 +293,11 @@ def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) 
     touched_globals = sorted(changed & record.global_paths.keys())
     if touched_globals:
         return Fallback(f"{touched_globals[0]} holds clusters, policies or CRDs and changed")
-    present = sorted(p for p in changed if p in sources)
+    to_load = sorted(p for p in changed if p in sources)
     loaded: Fleet | None = None
     new_templates: list[Template] = []
-    if present:
-        result = _load_changed(record, files, present)
+    if to_load:
+        result = _load_changed(record, files, to_load)
         if isinstance(result, Fallback):
             return result
         loaded = result
@@ -340,7 +352,7 @@ def _replan(
     except InputError:
         return Fallback("a changed template does not plan")
 
-    planned, added = _template_records(plan, {k: present[k].pos.path for k in decisions}, carried)
+    planned, added = _template_records(plan, {k: present[k].pos.path for k in decisions}, carried, dump=True)
     cleared = (old_keys | decisions.keys()) & record.templates.keys()
     templates = {k: t for k, t in record.templates.items() if k not in cleared}
     owners = {path: key for key, t in templates.items() for path in t.files}

@@ -11,13 +11,12 @@ import pytest
 from gitfleet.kube import KubeClient, connect
 from gitfleet.model.cluster import Cluster
 from gitfleet.testing import LocalClusters
-from gitfleet.testing.pytest_plugin import member_clusters  # noqa: F401 - the fixture
 
 _counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def kube(member_clusters: LocalClusters) -> Iterator[dict[str, KubeClient]]:  # noqa: F811
+def kube(member_clusters: LocalClusters) -> Iterator[dict[str, KubeClient]]:
     """One client per member, reached through the fixture's kubeconfig."""
     made = connect([Cluster(n) for n in member_clusters.names], member_clusters.kubeconfig)
     clients = {n: c for n, c in made.items() if isinstance(c, KubeClient)}

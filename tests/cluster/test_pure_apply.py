@@ -351,3 +351,27 @@ def test_status_section_lists_clusters_and_workloads() -> None:
         f"{DEPLOY}  1/2 replicas, 0/1 clusters ready",
     ]
     assert status_section(StatusReport("gitfleet/status")) == []
+
+
+def test_status_tree_moves_pull_folders_and_holds_clusters_not_run() -> None:
+    from gitfleet.apply.session import status_tree
+    from gitfleet.model.resource import FleetSettings
+
+    def cm(value: str) -> dict[str, Any]:
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"},
+                "data": {"v": value}}
+
+    key = "v1/ConfigMap/ns/c"
+    plan = Plan(
+        placements=(ResourcePlacement(key, "PropagationPolicy/ns/p",
+                                      (ClusterTarget("push"), ClusterTarget("pull"), ClusterTarget("skipped"))),),
+        manifests={"push": {key: cm("new")}, "pull": {key: cm("new")}, "skipped": {key: cm("new")}},
+    )
+    old = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata: {v: old}\n"
+    previous = {f"clusters/{n}/ns/core.ConfigMap.c.yaml": old for n in ("push", "pull", "skipped")}
+    result = FleetResult({"push": ClusterResult("push", complete=True)})
+    files, extra = status_tree(plan, FleetSettings(), result, previous, "abc", frozenset({"pull"}))
+    assert b"new" in files["clusters/push/ns/core.ConfigMap.c.yaml"]
+    assert b"new" in files["clusters/pull/ns/core.ConfigMap.c.yaml"]  # its agent reads it
+    assert files["clusters/skipped/ns/core.ConfigMap.c.yaml"] == old  # not applied: held
+    assert set(extra) == {"status/push.yaml"}

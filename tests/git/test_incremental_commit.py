@@ -5,6 +5,7 @@ engine's `status/` files, and `update_tree` agrees with `write_tree`."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -155,12 +156,13 @@ def test_a_racing_writer_between_render_and_commit(repo: pygit2.Repository) -> N
     commit(repo, EDITS["replicas"], "replicas")
     prepared = prepare_commit(repo.workdir, None, None)
     assert prepared.incremental
-    # Another writer records a different render (the override edit) in between.
+    # Another writer records a different render in between, changing a file the
+    # prepared changes do not touch (the Secret): applying them to its tree would be wrong.
     other = load_fleet({**open_source(repo.workdir).files_at(base),
-                        "policies/web-registry.yaml": EDITS["override"]["policies/web-registry.yaml"].encode()})
+                        "templates/secret.yaml": str(EDITS["secret"]["templates/secret.yaml"]).encode()})
     raced = commit_render(repo.workdir, base, build_plan(other), BRANCH, False)
     sha = finish_commit(prepared, False)
-    assert sha is not None and str(repo[sha].parents[0].id) == raced
+    assert sha is not None and str(repo[sha].peel(pygit2.Commit).parents[0].id) == raced
     assert_equals_full_render(repo)
     again = prepare_commit(repo.workdir, None, None)  # remembered under its own commit's key
     assert again.incremental and finish_commit(again, False) is None
@@ -177,12 +179,24 @@ def test_the_cli_commits_incrementally(repo: pygit2.Repository, private_cache: P
     assert_equals_full_render(repo)
 
 
-def test_render_commit_modules_do_not_import_kubernetes() -> None:
-    code = ("import sys, gitfleet.cli.cmd_render, gitfleet.cli.cmd_commit, gitfleet.plan.incremental;"
-            " print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'apscheduler')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
-                         cwd=Path(__file__).resolve().parents[2])
-    assert out.stdout.strip() == "[]"
+@pytest.mark.parametrize("run", [1, 2], ids=["full", "incremental"])
+def test_render_commit_does_not_import_kubernetes(repo: pygit2.Repository, private_cache: Path, run: int) -> None:
+    """`python -m gitfleet render --commit` stays light: no Kubernetes client, no scheduler."""
+    if run == 2:
+        assert main(["render", repo.workdir, "--commit"]) == 0
+        commit(repo, EDITS["replicas"], "replicas")
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['gitfleet', '-v', 'render', {repo.workdir!r}, '--commit']\n"
+        "try:\n    runpy.run_module('gitfleet', run_name='__main__')\n"
+        "except SystemExit as exit:\n    print('exit', exit.code)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'kubernetes', 'apscheduler'}))\n"
+    )
+    env = {**os.environ, "GITFLEET_CACHE": str(private_cache)}
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2], env=env)
+    assert out.stdout == "exit 0\n[]\n", out.stdout + out.stderr
+    assert ("incremental render" in out.stderr) == (run == 2), out.stderr
 
 
 BASE_FILES = {

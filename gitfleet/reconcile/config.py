@@ -1,0 +1,148 @@
+"""The configuration file of ``gitfleet run``: YAML checked against
+``policies-schema/run-config.json`` (the one source of truth, also usable by
+editors), then turned into a frozen :class:`RunConfig` with every default filled in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from gitfleet.errors import GitfleetError
+from gitfleet.git.source import is_remote_url
+from gitfleet.kube.settings import ClientSettings
+
+SCHEMA_FILE = "run-config.json"
+DEFAULT_INTERVAL = 60.0
+DEFAULT_DRIFT_INTERVAL = 300.0
+DEFAULT_LISTEN = "127.0.0.1:8080"
+DEFAULT_LISTEN_IN_CLUSTER = "0.0.0.0:8080"  # in a Pod: the probes come from outside it
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([smh])$")
+
+
+class ConfigFileError(GitfleetError):
+    """The run configuration file is missing, not YAML, or breaks the schema; the
+    message lists every problem as ``FILE: at /json/pointer: what is wrong``."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    repo: str
+    revision: str = "HEAD"
+    interval: float = DEFAULT_INTERVAL  # seconds
+    drift_interval: float = DEFAULT_DRIFT_INTERVAL  # seconds
+    kubeconfig: str | None = None
+    management_context: str | None = None
+    clusters: tuple[str, ...] = ()  # empty: every Push-mode cluster
+    status_branch: str | None = None  # None: fleet.yaml's
+    push_status: bool = False
+    dry_run: bool = False
+    allow_mass_prune: bool = False
+    listen: str = DEFAULT_LISTEN
+    client: ClientSettings = field(default_factory=ClientSettings)
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        """``(host, port)`` of :attr:`listen`; an IPv6 host loses its brackets."""
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(resources.files("gitfleet").joinpath("schemas", SCHEMA_FILE).read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def seconds(value: float | str) -> float:
+    """A schema-valid duration (number of seconds, or ``90s``, ``5m``, ``1h``) in seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(value)
+    assert match, value  # the schema's pattern let it through
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def problems(data: Any) -> list[str]:
+    """Every schema violation of ``data`` as ``at /pointer: message``, sorted by place."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    out = []
+    for err in errors:
+        pointer = "/" + "/".join(str(p) for p in err.absolute_path)
+        out.append(f"at {pointer}: {err.message}")
+    return out
+
+
+def default_listen(environ: Mapping[str, str] = os.environ) -> str:
+    """Loopback outside a cluster; in a Pod (``KUBERNETES_SERVICE_HOST`` is set) every
+    address, so the kubelet's probes and Prometheus reach the endpoints."""
+    return DEFAULT_LISTEN_IN_CLUSTER if environ.get("KUBERNETES_SERVICE_HOST") else DEFAULT_LISTEN
+
+
+def parse_config(data: Any, where: str = "run config", environ: Mapping[str, str] = os.environ) -> RunConfig:
+    """A :class:`RunConfig` from parsed YAML; raises :class:`ConfigFileError`."""
+    found = problems(data)
+    if found:
+        raise ConfigFileError("\n".join(f"{where}: {p}" for p in found))
+    assert isinstance(data, Mapping)
+    listen = str(data.get("listen") or default_listen(environ))
+    port = int(listen.rpartition(":")[2])
+    if port > 65535:
+        raise ConfigFileError(f"{where}: at /listen: port {port} is above 65535")
+    client = data.get("client") or {}
+    defaults = ClientSettings()
+    return RunConfig(
+        repo=str(data["repo"]),
+        revision=str(data.get("revision", "HEAD")),
+        interval=seconds(data.get("interval", DEFAULT_INTERVAL)),
+        drift_interval=seconds(data.get("driftInterval", DEFAULT_DRIFT_INTERVAL)),
+        kubeconfig=data.get("kubeconfig"),
+        management_context=data.get("managementContext"),
+        clusters=tuple(sorted(data.get("clusters") or ())),
+        status_branch=data.get("statusBranch"),
+        push_status=bool(data.get("pushStatus", False)),
+        dry_run=bool(data.get("dryRun", False)),
+        allow_mass_prune=bool(data.get("allowMassPrune", False)),
+        listen=listen,
+        client=ClientSettings(
+            concurrency=int(client.get("concurrency", defaults.concurrency)),
+            qps=float(client.get("qps", defaults.qps)),
+            burst=int(client.get("burst", defaults.burst)),
+        ),
+    )
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate the configuration file at ``path``. A relative ``repo`` or
+    ``kubeconfig`` is taken relative to the file's folder, so the file means the same
+    from any working directory."""
+    where = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as err:
+        raise ConfigFileError(f"{where}: cannot read the run config: {err.strerror or err}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+        raise ConfigFileError(f"{at}: not valid YAML: {getattr(err, 'problem', None) or err}") from None
+    config = parse_config(data, where)
+    base = Path(path).resolve().parent
+    updates: dict[str, Any] = {}
+    if not is_remote_url(config.repo) and not Path(config.repo).is_absolute():
+        updates["repo"] = os.path.normpath(base / config.repo)
+    if config.kubeconfig and not Path(config.kubeconfig).is_absolute():
+        updates["kubeconfig"] = os.path.normpath(base / config.kubeconfig)
+    return replace(config, **updates) if updates else config

@@ -1,0 +1,344 @@
+"""One reconcile cycle, as a plain method the scheduler calls and tests call directly:
+fetch the fleet repo, resolve the revision followed, and when the source commit or
+the cluster set changed, a cluster failed last time, or the drift interval elapsed,
+load and plan it, apply it to the Push-mode clusters and record render and results
+on the status branch.
+
+The rules that keep a fleet safe live here: a fleet repo that does not load at a new
+commit is reported (its error kept for ``/readyz``) and nothing is applied, so the
+clusters keep the last good state; one cluster that cannot be reached never stops
+the others (the apply engine runs them apart) and is retried on the next cycle.
+The apply itself, the status tree and the status commit are the same functions
+``gitfleet apply`` uses (:mod:`gitfleet.apply.session`, :mod:`gitfleet.git.statusbranch`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitfleet.apply.engine import ApplyOptions
+from gitfleet.apply.result import FleetResult
+from gitfleet.apply.session import run_apply, status_tree
+from gitfleet.errors import GitfleetError
+from gitfleet.git.source import GitSource, is_remote_url, open_source
+from gitfleet.git.statusbranch import commit_status, read_status_tree
+from gitfleet.kube.client import KubeClient
+from gitfleet.kube.config import connect, management_client
+from gitfleet.load.loader import load_fleet
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import Fleet
+from gitfleet.plan.build import build_plan
+from gitfleet.reconcile.config import RunConfig
+from gitfleet.reconcile.logfmt import log as log_event
+from gitfleet.reconcile.metrics import ReconcileMetrics
+from gitfleet.status.secrets import redact, secret_values
+
+log = logging.getLogger(__name__)
+
+
+class UnknownClusters(GitfleetError):
+    """The run config names clusters the inventory at this commit does not have."""
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The fleet repo at one good commit, planned."""
+
+    revision: str
+    fleet: Fleet
+    plan: Plan
+    clusters: tuple[str, ...]  # the clusters to apply to
+    summary: str
+    secrets: frozenset[str]  # clear-text Secret values, scrubbed from every log line
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """What one cycle did. ``outcome``: ``applied`` (every cluster converged),
+    ``partial`` (some clusters failed, the others were reconciled), ``unchanged``
+    (nothing was due), ``invalid`` (the fleet repo at ``revision`` does not load;
+    nothing applied), ``error`` (the repo could not be read or the status branch not
+    written)."""
+
+    outcome: str
+    revision: str | None = None
+    reasons: tuple[str, ...] = ()  # why an apply ran
+    result: FleetResult | None = None
+    status_commit: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Health:
+    """What the HTTP endpoints show; replaced whole under the reconciler's lock."""
+
+    cycles: int = 0
+    outcome: str | None = None
+    error: str | None = None
+    revision: str | None = None  # the source commit last seen
+    applied_revision: str | None = None
+    finished_at: float | None = None  # Unix time
+
+    @property
+    def ready(self) -> bool:
+        """Ready once a cycle finished and the last one could read a valid fleet repo."""
+        return self.cycles > 0 and self.outcome not in ("invalid", "error")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ready": self.ready, "cycles": self.cycles, "outcome": self.outcome, "error": self.error,
+                "revision": self.revision, "appliedRevision": self.applied_revision,
+                "finishedAt": self.finished_at}
+
+
+@dataclass
+class _Memory:
+    """What the next cycle needs from the earlier ones."""
+
+    seen: str | None = None  # the last source commit resolved
+    invalid: tuple[str, str] | None = None  # (commit, error) while the followed commit does not load
+    desired: Desired | None = None  # the newest commit that loaded
+    applied: str | None = None  # the commit of the last apply
+    applied_key: str | None = None  # the cluster set of the last apply
+    applied_at: float | None = None  # monotonic clock
+    failed: tuple[str, ...] = ()  # clusters whose last apply did not converge
+
+
+class Reconciler:
+    """Holds the state between cycles. :meth:`run_cycle` never raises: every failure
+    becomes a report, a log line and a metric, and the next cycle tries again."""
+
+    def __init__(self, config: RunConfig, metrics: ReconcileMetrics | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        # ``clock`` decides when the drift interval elapsed (tests move it).
+        self.config = config
+        self.metrics = metrics or ReconcileMetrics()
+        self._clock = clock
+        self._source: GitSource | None = None
+        self._memory = _Memory()
+        self._health = Health()
+        self._health_lock = threading.Lock()
+        self._cycle_lock = threading.Lock()  # one cycle at a time, scheduler or not
+
+    def health(self) -> Health:
+        with self._health_lock:
+            return Health(**vars(self._health))
+
+    def run_cycle(self) -> CycleReport:
+        with self._cycle_lock:
+            start = time.perf_counter()
+            try:
+                report = self._cycle()
+            except Exception as exc:  # a bug must not end the reconciler
+                log.exception("reconcile cycle failed")
+                report = CycleReport("error", self._memory.seen, error=f"internal error: {type(exc).__name__}")
+            elapsed = time.perf_counter() - start
+            report = CycleReport(**{**vars(report), "seconds": elapsed})
+            self._finish(report)
+            return report
+
+    # -- the steps --------------------------------------------------------------
+
+    def _cycle(self) -> CycleReport:
+        memory = self._memory
+        try:
+            source = self._open()
+            revision = source.resolve(self.config.revision)
+        except GitfleetError as err:
+            return CycleReport("error", memory.seen, error=str(err))
+        if revision != memory.seen:
+            try:
+                memory.desired = self._load(source, revision)
+                memory.invalid = None
+            except GitfleetError as err:
+                files = _safe_files(source, revision)
+                known = memory.desired.secrets if memory.desired else frozenset()
+                memory.invalid = (revision, redact(str(err), known | _file_secrets(files)))
+            # Set only now: a crash while loading (a bug) makes the next cycle try again.
+            memory.seen = revision
+        if memory.invalid is not None:
+            return CycleReport("invalid", revision, error=memory.invalid[1])
+        desired = memory.desired
+        assert desired is not None
+        reasons = self._due(desired)
+        if not reasons:
+            return CycleReport("unchanged", revision)
+        return self._apply(source, desired, reasons)
+
+    def _open(self) -> GitSource:
+        """The fleet repo, opened once. A URL is mirrored and fetched every cycle; a
+        local folder is read as it is (something else updates it, e.g. a git-sync
+        sidecar, or a person)."""
+        if self._source is None:
+            source = open_source(self.config.repo)  # clones or fetches a URL's mirror
+            if source.repo is None:
+                raise GitfleetError(f"{self.config.repo} is not inside a Git repository: gitfleet run follows"
+                                    " commits, so the fleet repo must be in Git")
+            self._source = source
+        elif is_remote_url(self.config.repo):
+            self._source.fetch()
+        return self._source
+
+    def _load(self, source: GitSource, revision: str) -> Desired:
+        files = source.files_at(revision)
+        fleet = load_fleet(files)
+        plan = build_plan(fleet)
+        known = {c.name for c in fleet.clusters}
+        if self.config.clusters:
+            unknown = sorted(set(self.config.clusters) - known)
+            if unknown:
+                raise UnknownClusters(f"the run config names unknown cluster(s) {', '.join(unknown)};"
+                                      f" the inventory has {', '.join(sorted(known)) or 'none'}")
+            names = tuple(self.config.clusters)
+        else:
+            # Pull-mode members are reconciled by their own agent, not pushed to.
+            names = tuple(sorted(c.name for c in fleet.clusters if c.sync_mode != "Pull"))
+        secrets = frozenset(secret_values(m for ms in plan.manifests.values() for m in ms.values()))
+        for warning in plan.warnings:
+            log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
+                      message=redact(str(warning), secrets))
+        return Desired(revision, fleet, plan, names, source.commit(revision).message, secrets)
+
+    def _clusters_key(self, desired: Desired) -> str:
+        """Identifies the cluster set: the clusters chosen and how they are reached."""
+        h = hashlib.sha256()
+        h.update("\0".join(desired.clusters).encode() + b"\n")
+        h.update(f"{self.config.management_context}\n".encode())
+        path = self.config.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+        for one in path.split(os.pathsep):
+            try:
+                h.update(Path(one).read_bytes())
+            except OSError:
+                h.update(b"-")
+        return h.hexdigest()
+
+    def _due(self, desired: Desired) -> tuple[str, ...]:
+        memory = self._memory
+        reasons = []
+        if desired.revision != memory.applied:
+            reasons.append("new source commit")
+        if self._clusters_key(desired) != memory.applied_key:
+            reasons.append("cluster set changed")
+        if memory.failed:
+            reasons.append("retrying " + ",".join(memory.failed))
+        if memory.applied_at is not None and self._clock() - memory.applied_at >= self.config.drift_interval:
+            reasons.append("drift check")
+        return tuple(reasons)
+
+    def _connect(self, desired: Desired) -> dict[str, KubeClient | Exception]:
+        settings = self.config.client
+        management = management_client(self.config.management_context, self.config.kubeconfig, settings)
+        wanted = [c for c in desired.fleet.clusters if c.name in set(desired.clusters)]
+        try:
+            return dict(connect(wanted, self.config.kubeconfig, management, settings))
+        finally:
+            if management is not None:
+                management.close()
+
+    def _apply(self, source: GitSource, desired: Desired, reasons: tuple[str, ...]) -> CycleReport:
+        memory = self._memory
+        settings = desired.fleet.settings
+        branch = self.config.status_branch or settings.status_branch
+        key = self._clusters_key(desired)
+        log_event(log, logging.INFO, "apply_start", revision=desired.revision[:12],
+                  clusters=",".join(desired.clusters), reasons=",".join(reasons))
+        try:
+            previous = read_status_tree(source, branch)
+            clients = self._connect(desired)
+        except GitfleetError as err:
+            return CycleReport("error", desired.revision, reasons, error=redact(str(err), desired.secrets))
+        try:
+            options = ApplyOptions(dry_run=self.config.dry_run, allow_mass_prune=self.config.allow_mass_prune)
+            result = run_apply(desired.plan, settings, clients, previous, options, only=desired.clusters)
+        finally:
+            _close(clients.values())
+        memory.applied, memory.applied_key, memory.applied_at = desired.revision, key, self._clock()
+        memory.failed = tuple(sorted(n for n, c in result.clusters.items() if not c.ok))
+        self.metrics.applied(desired.revision, result)
+        self._log_clusters(result, desired.secrets)
+        outcome = "applied" if result.ok else "partial"
+        if self.config.dry_run:
+            # A dry run changed nothing, so the status branch (the pruning inventory)
+            # must not move either.
+            return CycleReport(outcome, desired.revision, reasons, result)
+        try:
+            pull = frozenset(c.name for c in desired.fleet.clusters if c.sync_mode == "Pull")
+            files, extra = status_tree(desired.plan, settings, result, previous, desired.revision, pull)
+            sha = commit_status(source, branch, files, desired.revision, extra_files=extra,
+                                push=self.config.push_status, summary=desired.summary)
+        except GitfleetError as err:
+            # Applied but not recorded: the next cycle records it (the apply is due again).
+            memory.applied = None
+            return CycleReport("error", desired.revision, reasons, result,
+                               error=redact(f"recording on the status branch failed: {err}", desired.secrets))
+        return CycleReport(outcome, desired.revision, reasons, result, sha)
+
+    def _log_clusters(self, result: FleetResult, secrets: Iterable[str]) -> None:
+        values = list(secrets)
+        for name, cluster in sorted(result.clusters.items()):
+            counts = cluster.counts()
+            fields: dict[str, Any] = {"cluster": name, "ok": cluster.ok, "writes": cluster.writes,
+                                      "drift": len(cluster.drift()), "seconds": round(cluster.seconds, 3)}
+            fields.update(counts)
+            if cluster.error:
+                fields["error"] = redact(cluster.error, values)
+            log_event(log, logging.INFO if cluster.ok else logging.WARNING, "cluster", **fields)
+            for obj in cluster.objects:
+                if obj.action in ("failed", "conflict"):
+                    log_event(log, logging.WARNING, "object", cluster=name, resource=obj.key, action=obj.action,
+                              message=redact(obj.message, values))
+
+    def _finish(self, report: CycleReport) -> None:
+        now = time.time()
+        self.metrics.cycle(report.outcome, report.seconds, now)
+        with self._health_lock:
+            self._health = Health(
+                cycles=self._health.cycles + 1,
+                outcome=report.outcome,
+                error=report.error,
+                revision=report.revision or self._health.revision,
+                applied_revision=self._memory.applied or self._health.applied_revision,
+                finished_at=now,
+            )
+        level = logging.INFO if report.outcome in ("applied", "unchanged") else logging.WARNING
+        log_event(log, level, "cycle", outcome=report.outcome,
+                  revision=report.revision[:12] if report.revision else None,
+                  reasons=",".join(report.reasons) or None, status_commit=report.status_commit,
+                  seconds=round(report.seconds, 3), error=report.error)
+
+
+def _close(clients: Iterable[KubeClient | Exception]) -> None:
+    for client in clients:
+        if isinstance(client, KubeClient):
+            client.close()
+
+
+def _safe_files(source: GitSource, revision: str) -> Mapping[str, bytes]:
+    try:
+        return source.files_at(revision)
+    except GitfleetError:
+        return {}
+
+
+def _file_secrets(files: Mapping[str, bytes]) -> frozenset[str]:
+    """Secret values written in the fleet files, read leniently: a repo that does not
+    load may still hold Secrets whose values must stay out of the error we log."""
+    docs: list[Mapping[str, Any]] = []
+    for path, data in files.items():
+        if not path.endswith((".yaml", ".yml")):
+            continue
+        try:
+            docs.extend(d for d in yaml.safe_load_all(data) if isinstance(d, Mapping))
+        except yaml.YAMLError:
+            continue
+    return frozenset(secret_values(docs))
