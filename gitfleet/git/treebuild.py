@@ -14,10 +14,11 @@ from pygit2.enums import FileMode
 
 # A file's content, or the id of a blob that already holds it.
 FileData = bytes | pygit2.Oid
-_Node = dict[str, Union[FileData, "_Node"]]
+_Node = dict[str, Union[FileData, None, "_Node"]]
 
 
-def _nest(files: Mapping[str, FileData]) -> _Node:
+def _nest(files: Mapping[str, FileData | None]) -> _Node:
+    """Paths as nested folders; ``None`` (a removal, for ``update_tree``) is kept."""
     root: _Node = {}
     for path, data in files.items():
         parts = path.split("/")
@@ -51,13 +52,15 @@ def _write(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None, writt
                 repo.create_blob(child)
                 written.add(oid)
             entries.append((name, oid, FileMode.BLOB))
-        else:
+        elif isinstance(child, dict):
             sub_base = None
             if old is not None and old[1] == FileMode.TREE:
                 sub = repo[old[0]]
                 assert isinstance(sub, pygit2.Tree)
                 sub_base = sub
             entries.append((name, _write(repo, child, sub_base, written), FileMode.TREE))
+        else:
+            raise TypeError(f"{name}: a removal has no place in a whole tree")
     if base is not None and len(entries) == len(previous) and all(
         previous.get(name) == (oid, mode) for name, oid, mode in entries
     ):
@@ -75,7 +78,7 @@ def write_tree(repo: pygit2.Repository, files: Mapping[str, FileData], base: pyg
     return _write(repo, _nest(files), base, set())
 
 
-def _update(repo: pygit2.Repository, node: dict[str, object], base: pygit2.Tree | None,
+def _update(repo: pygit2.Repository, node: _Node, base: pygit2.Tree | None,
             written: set[pygit2.Oid]) -> pygit2.Oid | None:
     builder = repo.TreeBuilder(base) if base is not None else repo.TreeBuilder()
     for name, child in node.items():
@@ -113,19 +116,7 @@ def update_tree(repo: pygit2.Repository, base: pygit2.Tree | None,
     """The id of ``base`` with ``changes`` (``{posix path: bytes, blob id, or None to
     remove}``) applied. Only the folders on the way to a change are written again, so
     the cost follows the size of the change, not of the tree; a folder left empty goes."""
-    root: dict[str, object] = {}
-    for path, data in changes.items():
-        parts = path.split("/")
-        node = root
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise TypeError(f"{path}: {part} is both a file and a folder")
-            node = child
-        if isinstance(node.get(parts[-1]), dict):
-            raise TypeError(f"{path} is both a file and a folder")
-        node[parts[-1]] = data
-    oid = _update(repo, root, base, set())
+    oid = _update(repo, _nest(changes), base, set())
     return oid if oid is not None else repo.TreeBuilder().write()
 
 
