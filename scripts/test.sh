@@ -8,11 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# Under pyenv, console scripts of newly installed packages need their shims.
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 export GITFLEET_KUBE_APISERVER="${GITFLEET_KUBE_APISERVER:-$(bash scripts/install-test-clusters.sh | tail -n1)}"
 
 echo "== lint and layers"
 python3 -m ruff check gitfleet tests bench
-lint-imports --config .importlinter
+python3 -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())' --config .importlinter
 python3 -m mypy gitfleet
 
 echo "== tests"
