@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     live.add_argument("--branch", help="status branch holding the previous render (for pruning)")
     from gitfleet.cli.cmd_apply import add_cluster_arguments
 
-    add_cluster_arguments(live)  # type: ignore[arg-type]
+    add_cluster_arguments(live)
     parser.set_defaults(func=run)
 
 

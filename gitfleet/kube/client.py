@@ -291,7 +291,7 @@ def _retry_after(headers: Mapping[str, str] | None, attempt: int) -> float:
         value = float((headers or {}).get("Retry-After", ""))
     except ValueError:
         value = 0.0
-    return min(max(value, 0.2 * 2**attempt), 5.0)
+    return float(min(max(value, 0.2 * 2**attempt), 5.0))
 
 
 def _reason(err: BaseException) -> str:

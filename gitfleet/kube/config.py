@@ -18,8 +18,9 @@ from kubernetes import config as kube_config
 from kubernetes.client import Configuration
 from kubernetes.config.config_exception import ConfigException
 
-from gitfleet.kube.client import ClientSettings, KubeClient
+from gitfleet.kube.client import KubeClient
 from gitfleet.kube.errors import ConfigError, KubeError
+from gitfleet.kube.settings import ClientSettings
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
 

@@ -57,7 +57,7 @@ def validator(name: str) -> Draft202012Validator:
 
 
 def _sort_key(err: ValidationError) -> tuple[str, ...]:
-    return tuple(str(p) for p in err.absolute_path) + (err.validator or "",)  # type: ignore[operator]
+    return tuple(str(p) for p in err.absolute_path) + (err.validator or "",)
 
 
 # Parsed documents are cached and shared, so the same object is validated again at every
@@ -106,7 +106,7 @@ def _violations(doc: Any, name: str) -> list[tuple[JsonPath, str]]:
 
 def _message(err: ValidationError) -> str:
     if err.validator == "required":
-        return err.message.replace("is a required property", "is required")
+        return str(err.message).replace("is a required property", "is required")
     if err.validator == "minItems":
         return f"needs at least {err.validator_value} entr{'y' if err.validator_value == 1 else 'ies'}"
     if err.validator == "const":
@@ -118,7 +118,7 @@ def _message(err: ValidationError) -> str:
         expected = err.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"must be of type {expected}, not {_json_type(err.instance)} ({err.instance!r})"
-    return err.message
+    return str(err.message)
 
 
 def _json_type(value: Any) -> str:

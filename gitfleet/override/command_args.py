@@ -88,7 +88,8 @@ def apply_command_args_overriders(
                 )
             if values != current:
                 cow.set((*path, index, field), cow.adopt(values))
-    return cow.root
+    result: Mapping[str, Any] = cow.root
+    return result
 
 
 def apply_command_overriders(

@@ -146,4 +146,5 @@ def apply_field_overriders(doc: Mapping[str, Any], overriders: tuple[FieldOverri
                 cow.set(tokens, new)
         except OverriderFailure as exc:
             raise OverriderFailure(f"entry {number}: {exc.message}") from None
-    return cow.root
+    result: Mapping[str, Any] = cow.root
+    return result

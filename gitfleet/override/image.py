@@ -270,4 +270,5 @@ def apply_image_overriders(doc: Mapping[str, Any], overriders: tuple[ImageOverri
                     cow.set(site.tokens, new)
         except OverriderFailure as exc:
             raise OverriderFailure(f"entry {number}: {exc.message}") from None
-    return cow.root
+    result: Mapping[str, Any] = cow.root
+    return result

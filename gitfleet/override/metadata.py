@@ -55,7 +55,8 @@ def apply_metadata_overriders(
                     del target[key]
         else:
             raise OverriderFailure(f"entry {number}: unsupported operator {overrider.operator!r}")
-    return cow.root
+    result: Mapping[str, Any] = cow.root
+    return result
 
 
 def apply_labels_overriders(doc: Mapping[str, Any], overriders: tuple[MetadataOverrider, ...]) -> Mapping[str, Any]:
