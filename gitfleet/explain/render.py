@@ -47,7 +47,10 @@ def explanation_text(
 ) -> str:
     """Human-readable explanation, restricted to ``clusters`` (sorted names)."""
     lines = [f"resource: {exp.resource}"]
-    lines.append(f"policy:   {placement.policy or '(none)'}")
+    policy = placement.policy or "(none)"
+    if placement.depended_by:
+        policy += f"; follows {', '.join(placement.depended_by)} (propagateDeps)"
+    lines.append(f"policy:   {policy}")
     if exp.candidates:
         lines.append("policies considered:")
         width = max(len(c.policy) for c in exp.candidates)
@@ -67,7 +70,7 @@ def explanation_text(
     for name in clusters:
         if name in placed:
             replicas = placed[name]
-            head = "placed" + ("" if replicas is None else f", {replicas} replica(s)")
+            head = "placed" + ("" if replicas is None else f", {replicas} replica{'' if replicas == 1 else 's'}")
             if name in placement.suspended:
                 head += ", dispatching suspended"
         else:

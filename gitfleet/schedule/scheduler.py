@@ -135,7 +135,8 @@ def _attempt(
     got = {t.name: t.replicas for t in out.targets}
     for c in sorted(selection.clusters, key=lambda c: c.name):
         if c.name in got:
-            words = "receives the resource" if got[c.name] is None else f"receives {got[c.name]} replicas"
+            n = got[c.name]
+            words = "receives the resource" if n is None else f"receives {n} replica{'' if n == 1 else 's'}"
             out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, True, words))
         else:
             out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, False, "dropped: 0 replicas"))

@@ -155,7 +155,7 @@ def test_explain_names_policy_verdicts_and_arithmetic(make_repo: MakeRepo, capsy
     code, out, _ = run(capsys, "explain", str(make_repo(GOOD)), "apps/v1/Deployment/shop/web")
     assert code == 0
     assert "policy:   PropagationPolicy/shop/web" in out
-    assert "  a: placed, 2 replica(s)" in out and "  b: placed, 1 replica(s)" in out
+    assert "  a: placed, 2 replicas" in out and "  b: placed, 1 replica\n" in out
     assert "Webster" in out
 
 
