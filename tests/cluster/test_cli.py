@@ -15,63 +15,11 @@ from gitfleet.git.statusbranch import read_status_commit
 from gitfleet.kube import KubeClient
 from gitfleet.model.keys import ResourceId
 from gitfleet.testing import LocalClusters
+from tests.fleetrepo import commit_files as _commit
+from tests.fleetrepo import fleet_files as _files
 
 # One xdist worker runs the whole tier, so one set of member clusters serves it.
 pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
-SIG = pygit2.Signature("tester", "tester@example.com", 1_700_000_000, 0)
-
-
-def _files(ns: str, with_config: bool = True, replicas: int = 2) -> dict[str, str | None]:
-    cluster = "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {{name: {0}}}\nspec: {{syncMode: Push}}\n"
-    return {
-        "fleet.yaml": f"apiVersion: gitfleet.io/v1alpha1\nkind: Fleet\nmetadata: {{name: {ns}}}\n"
-                      "spec:\n  apply: {maxPruneFraction: 0.5, drift: correct}\n",
-        "clusters/member1.yaml": cluster.format("member1"),
-        "clusters/member2.yaml": cluster.format("member2"),
-        "policies/pp.yaml": f"""apiVersion: policy.karmada.io/v1alpha1
-kind: PropagationPolicy
-metadata: {{name: app, namespace: {ns}}}
-spec:
-  resourceSelectors:
-    - {{apiVersion: apps/v1, kind: Deployment, name: web}}
-    - {{apiVersion: v1, kind: ConfigMap, name: cfg}}
-  placement:
-    clusterAffinity: {{clusterNames: [member1, member2]}}
-""",
-        "templates/ns.yaml": f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n",
-        "templates/web.yaml": f"""apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web, namespace: {ns}}}
-spec:
-  replicas: {replicas}
-  selector: {{matchLabels: {{app: web}}}}
-  template:
-    metadata: {{labels: {{app: web}}}}
-    spec:
-      containers: [{{name: web, image: "nginx:1.25"}}]
-""",
-        "templates/cfg.yaml": (f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg, namespace: {ns}}}\n"
-                               "data: {greeting: hello}\n") if with_config else None,
-    }
-
-
-def _commit(repo: pygit2.Repository, files: dict[str, str | None]) -> str:
-    root = Path(repo.workdir)
-    for rel, text in files.items():
-        path = root / rel
-        if text is None:
-            if path.exists():
-                path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    repo.index.add_all()
-    repo.index.write()
-    tree = repo.index.write_tree()
-    parents = [] if repo.head_is_unborn else [repo.head.target]
-    return str(repo.create_commit("HEAD", SIG, SIG, "change", tree, parents))
-
-
 def _apply(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
     code = main(["apply", *args, "-o", "json"])
     out = capsys.readouterr().out

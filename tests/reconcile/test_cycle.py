@@ -18,7 +18,7 @@ from gitfleet.model.keys import ResourceId
 from gitfleet.reconcile import Reconciler, RunConfig
 from gitfleet.reconcile.http import serve
 from gitfleet.testing import LocalClusters
-from tests.reconcile.conftest import FleetRepo
+from tests.fleetrepo import FleetRepo
 from tests.reconcile.fleet import BROKEN_POLICY, fleet_files
 
 pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]

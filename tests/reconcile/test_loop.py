@@ -24,7 +24,7 @@ from gitfleet.cli.main import main
 from gitfleet.reconcile import CycleReport, Reconciler, RunConfig
 from gitfleet.reconcile.http import serve
 from gitfleet.reconcile.loop import JOB_ID, scheduler_for
-from tests.reconcile.conftest import FleetRepo
+from tests.fleetrepo import FleetRepo
 
 BROKEN = {"templates/x.yaml": "metadata: {name: x}\n"}  # no apiVersion/kind: the repo does not load
 

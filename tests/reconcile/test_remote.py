@@ -11,7 +11,7 @@ import pytest
 
 from gitfleet.git.statusbranch import read_status_commit
 from gitfleet.reconcile import Reconciler, RunConfig
-from tests.reconcile.conftest import FleetRepo
+from tests.fleetrepo import FleetRepo
 
 pytestmark = pytest.mark.git
 
