@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from gitfleet.model.cluster import Cluster
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from gitfleet.testing import LocalClusters
 
 pytest_plugins = ["gitfleet.testing.pytest_plugin"]
+
+# Properties are about results, never about time: on a shared 2-core machine a slow
+# example must not fail the run.
+settings.register_profile("gitfleet", deadline=None)
+settings.load_profile("gitfleet")
 
 # The binaries stay where scripts/install-test-clusters.sh cached them, even though
 # each test gets a cache folder of its own below.
