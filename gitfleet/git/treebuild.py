@@ -126,22 +126,9 @@ def blob_data(repo: pygit2.Repository, oid: pygit2.Oid) -> bytes:
     return blob.data
 
 
-def read_tree(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dict[str, bytes]:
-    """Every blob below ``tree`` as ``{path: bytes}`` (paths prefixed with ``under``)."""
-    out: dict[str, bytes] = {}
-    for entry in tree:
-        path = f"{under}{entry.name}"
-        if entry.filemode == FileMode.TREE:
-            sub = repo[entry.id]
-            assert isinstance(sub, pygit2.Tree)
-            out.update(read_tree(repo, sub, path + "/"))
-        elif entry.filemode in (FileMode.BLOB, FileMode.BLOB_EXECUTABLE):
-            out[path] = blob_data(repo, entry.id)
-    return out
-
-
 def blob_ids(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dict[str, pygit2.Oid]:
-    """Every blob below ``tree`` as ``{path: blob id}``, without reading any blob."""
+    """Every blob below ``tree`` as ``{path: blob id}`` (paths prefixed with ``under``),
+    without reading any blob."""
     out: dict[str, pygit2.Oid] = {}
     for entry in tree:
         path = f"{under}{entry.name}"
@@ -152,3 +139,8 @@ def blob_ids(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dic
         elif entry.filemode in (FileMode.BLOB, FileMode.BLOB_EXECUTABLE):
             out[path] = entry.id
     return out
+
+
+def read_tree(repo: pygit2.Repository, tree: pygit2.Tree, under: str = "") -> dict[str, bytes]:
+    """Every blob below ``tree`` as ``{path: bytes}`` (paths prefixed with ``under``)."""
+    return {path: blob_data(repo, oid) for path, oid in blob_ids(repo, tree, under).items()}

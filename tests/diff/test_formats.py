@@ -7,7 +7,6 @@ then review them with ``git diff``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,14 @@ from status.plans import configmap, plan
 from diff.cases import CASES
 from gitfleet.diff import diff_plans, format_json, format_markdown, format_text
 from gitfleet.diff.markdown import MARKER
+from tests import golden_files
 
 GOLDEN = Path(__file__).parent / "golden"
 FORMATS = {"txt": lambda d: format_text(d), "md": format_markdown, "json": format_json}
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("GITFLEET_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"{path} missing: run with GITFLEET_UPDATE_GOLDEN=1"
-    assert text == path.read_text()
+    golden_files.check_golden(GOLDEN / name, text)
 
 
 @pytest.mark.parametrize("ext", sorted(FORMATS))

@@ -5,7 +5,6 @@ text (GITFLEET_UPDATE_GOLDEN=1 rewrites the golden files)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +21,7 @@ from gitfleet.git.statusbranch import read_status_commit
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
 from gitfleet.status.layout import plan_to_tree
+from tests import golden_files
 
 pytestmark = pytest.mark.git
 GOLDEN = Path(__file__).parent / "golden"
@@ -29,12 +29,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample-repo"
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("GITFLEET_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"{path} missing: run with GITFLEET_UPDATE_GOLDEN=1"
-    assert text == path.read_text()
+    golden_files.check_golden(GOLDEN / name, text)
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ sample-repo/README.md. Regenerate after an intended change with
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from gitfleet.cli.main import main
+from tests.golden_files import check_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample-repo"
@@ -31,11 +31,7 @@ def test_sample_repo_output_matches_golden(
     golden: str, argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(argv) == 0
-    out = capsys.readouterr().out
-    path = HERE / golden
-    if os.environ.get("GITFLEET_UPDATE_GOLDEN"):
-        path.write_text(out)
-    assert out == path.read_text(), f"{golden} differs; rerun with GITFLEET_UPDATE_GOLDEN=1 if intended"
+    check_golden(HERE / golden, capsys.readouterr().out)
 
 
 def test_render_output_dir_matches_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,6 @@ invalid commit and an unreachable member."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from gitfleet.reconcile import Reconciler, RunConfig
 from gitfleet.reconcile.http import serve
 from gitfleet.testing import LocalClusters
 from tests.fleetrepo import FleetRepo
-from tests.reconcile.fleet import BROKEN_POLICY, fleet_files
+from tests.reconcile.fleet import BROKEN_POLICY, fleet_files, http_get
 
 pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 BRANCH = "gitfleet/status"
@@ -51,14 +49,6 @@ def _greeting(client: KubeClient, ns: str) -> str:
     return str(obj["data"]["greeting"])
 
 
-def _get(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
-
-
 def test_cycle_follows_commits_and_keeps_the_last_good_state(
     fleet_repo: FleetRepo, member_clusters: LocalClusters, kube: dict[str, KubeClient], ns: str,
 ) -> None:
@@ -68,8 +58,8 @@ def test_cycle_follows_commits_and_keeps_the_last_good_state(
     reconciler = Reconciler(config, clock=clock)
     server = serve(("127.0.0.1", 0), reconciler.health, reconciler.metrics)
     try:
-        assert _get(server.port, "/readyz")[0] == 503  # no cycle yet
-        assert _get(server.port, "/healthz") == (200, "ok\n")
+        assert http_get(server.port, "/readyz")[0] == 503  # no cycle yet
+        assert http_get(server.port, "/healthz") == (200, "ok\n")
 
         # First cycle: everything created on both members, render + results committed.
         report = reconciler.run_cycle()
@@ -114,7 +104,7 @@ def test_cycle_follows_commits_and_keeps_the_last_good_state(
             assert report.error is not None and "policies/pp.yaml" in report.error
         assert _versions(kube, ns) == after_second
         assert read_status_commit(fleet_repo.repo, BRANCH).sha == status.sha  # type: ignore[union-attr]
-        code, body = _get(server.port, "/readyz")
+        code, body = http_get(server.port, "/readyz")
         assert code == 503
         assert json.loads(body)["appliedRevision"] == second and "policies/pp.yaml" in json.loads(body)["error"]
 
@@ -123,10 +113,10 @@ def test_cycle_follows_commits_and_keeps_the_last_good_state(
         report = reconciler.run_cycle()
         assert (report.outcome, report.revision) == ("applied", fixed)
         assert _greeting(kube["member1"], ns) == "hola"
-        code, body = _get(server.port, "/readyz")
+        code, body = http_get(server.port, "/readyz")
         assert code == 200 and json.loads(body)["appliedRevision"] == fixed
 
-        code, metrics = _get(server.port, "/metrics")
+        code, metrics = http_get(server.port, "/metrics")
         assert code == 200
         lines = set(metrics.splitlines())
         assert 'gitfleet_reconcile_cycles_total{outcome="applied"} 4.0' in lines

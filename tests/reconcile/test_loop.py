@@ -14,8 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,16 +23,9 @@ from gitfleet.reconcile import CycleReport, Reconciler, RunConfig
 from gitfleet.reconcile.http import serve
 from gitfleet.reconcile.loop import JOB_ID, scheduler_for
 from tests.fleetrepo import FleetRepo
+from tests.reconcile.fleet import http_get
 
 BROKEN = {"templates/x.yaml": "metadata: {name: x}\n"}  # no apiVersion/kind: the repo does not load
-
-
-def _get(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode()
 
 
 def _free_port() -> int:
@@ -88,11 +79,11 @@ def test_invalid_repo_is_not_ready_and_endpoints_answer(fleet_repo: FleetRepo) -
         report = reconciler.run_cycle()
         assert (report.outcome, report.revision) == ("invalid", sha)
         assert report.error is not None and report.error.startswith("templates/x.yaml:1:1:")
-        code, body = _get(server.port, "/readyz")
+        code, body = http_get(server.port, "/readyz")
         assert code == 503 and json.loads(body)["error"] == report.error
-        assert _get(server.port, "/healthz") == (200, "ok\n")
-        assert _get(server.port, "/nope")[0] == 404
-        code, metrics = _get(server.port, "/metrics")
+        assert http_get(server.port, "/healthz") == (200, "ok\n")
+        assert http_get(server.port, "/nope")[0] == 404
+        code, metrics = http_get(server.port, "/metrics")
         assert code == 200 and 'gitfleet_reconcile_cycles_total{outcome="invalid"} 1.0' in metrics.splitlines()
     finally:
         server.stop()
@@ -147,14 +138,14 @@ def test_run_process_serves_and_stops_on_sigterm(fleet_repo: FleetRepo, tmp_path
         metrics = ""
         while time.monotonic() < deadline:
             try:
-                code, metrics = _get(port, "/metrics")
+                code, metrics = http_get(port, "/metrics")
             except OSError:
                 code = 0
             if code == 200 and 'gitfleet_reconcile_cycles_total{outcome="invalid"} 2.0' in metrics.splitlines():
                 break
             time.sleep(0.2)
         assert 'gitfleet_reconcile_cycles_total{outcome="invalid"} 2.0' in metrics.splitlines(), metrics
-        assert _get(port, "/readyz")[0] == 503
+        assert http_get(port, "/readyz")[0] == 503
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
     finally:
