@@ -21,25 +21,34 @@ from gitfleet.apply.statusfile import cluster_status, inventory_keys, read_statu
 from gitfleet.kube.client import KubeClient
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import FleetSettings
-from gitfleet.status.layout import CLUSTERS_DIR, plan_to_tree, tree_to_manifests
+from gitfleet.status.layout import CLUSTERS_DIR, plan_to_tree, tree_keys
 from gitfleet.status.secrets import mask_plan, secret_values
 
 
-def previous_inventory(files: Mapping[str, bytes]) -> dict[str, set[str]]:
-    """cluster -> keys gitfleet may have applied there: the status tree's folders plus
-    each status file's ``inventory``."""
-    out = {cluster: set(keys) for cluster, keys in tree_to_manifests(files).items()}
+def previous_inventory(files: Mapping[str, bytes], clusters: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """cluster -> keys gitfleet may have applied there (of ``clusters`` only, when
+    given): the status tree's folders plus each status file's ``inventory``."""
+    wanted = set(clusters) if clusters is not None else None
+    out = tree_keys(files, wanted)
     for path in files:
         if path.startswith("status/") and path.endswith(".yaml") and path.count("/") == 1:
             cluster = path[len("status/"):-len(".yaml")]
-            out.setdefault(cluster, set()).update(inventory_keys(files, cluster))
+            if wanted is None or cluster in wanted:
+                out.setdefault(cluster, set()).update(inventory_keys(files, cluster))
     return out
 
 
 def requests_for(
     plan: Plan, settings: FleetSettings, previous_files: Mapping[str, bytes], only: Iterable[str] | None = None
 ) -> dict[str, ClusterRequest]:
-    return cluster_requests(plan, settings.name, settings.apply, previous_inventory(previous_files), only)
+    names = set(only) if only is not None else set(plan.manifests)
+    return cluster_requests(plan, settings.name, settings.apply, previous_inventory(previous_files, names), names)
+
+
+def _cluster_of(path: str) -> str | None:
+    """The cluster whose folder holds ``path``, None outside ``clusters/``."""
+    head, _, rest = path.partition("/")
+    return rest.partition("/")[0] if head == CLUSTERS_DIR and "/" in rest else None
 
 
 def run_apply(
@@ -61,25 +70,28 @@ def status_tree(
     previous_files: Mapping[str, bytes],
     revision: str,
     pull_clusters: frozenset[str] = frozenset(),
+    rendered: Mapping[str, bytes] | None = None,
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """``(files, extra_files)`` for :func:`gitfleet.git.statusbranch.commit_status`:
     the new render, with the previous folder kept for every cluster whose run did not
     complete (or was not run), and the status files of the clusters that ran.
+    ``rendered`` is ``plan``'s status tree when the caller has it already (the
+    reconciler keeps it from cycle to cycle).
 
     A Pull-mode cluster that was not pushed to always gets the new render: its folder
     is what its own agent reads, not a record of what gitfleet applied."""
-    files = plan_to_tree(mask_plan(plan))
+    new = rendered if rendered is not None else plan_to_tree(mask_plan(plan))
     held = {
         name for name in plan.manifests
         if (name not in result.clusters and name not in pull_clusters)
         or (name in result.clusters and not result.clusters[name].complete)
     }
-    for cluster in sorted(held):
-        prefix = f"{CLUSTERS_DIR}/{cluster}/"
-        files = {p: b for p, b in files.items() if not p.startswith(prefix)}
-        files.update({p: b for p, b in previous_files.items() if p.startswith(prefix)})
+    files = dict(new)
+    if held:
+        files = {p: b for p, b in new.items() if _cluster_of(p) not in held}
+        files.update((p, b) for p, b in previous_files.items() if _cluster_of(p) in held)
     requests = requests_for(plan, settings, previous_files, result.clusters)
-    secrets = secret_values(m for ms in plan.manifests.values() for m in ms.values())
+    secrets = secret_values(m for ms in plan.manifests.values() for m in ms.values()) if result.clusters else set()
     extra: dict[str, bytes] = {}
     for name, cluster_result in sorted(result.clusters.items()):
         req = requests[name]

@@ -145,18 +145,56 @@ def finish_commit(prepared: PreparedCommit, push: bool) -> str | None:
 def tool_fingerprint() -> str:
     """What a remembered render depends on besides the fleet repo: gitfleet's version
     and code (a checkout changes without a version bump) and the libraries whose output
-    lands in the status tree."""
-    import jinja2
+    lands in the status tree.
+
+    It runs on every ``--commit`` before anything is rendered, so it reads Jinja2's
+    version from its source instead of importing it (~40 ms), and walks gitfleet's
+    folder with ``os.scandir``, whose entries know their type without a ``stat`` each.
+    """
+    import importlib.util
+
     import yaml
 
+    def library_identity(name: str) -> str:
+        # The ``__version__ = "..."`` line of the package's __init__, else that file's
+        # size and mtime: either changes when another release is installed.
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            return "absent"
+        try:
+            with open(spec.origin, "rb") as src:
+                for line in src:
+                    if line.startswith(b"__version__"):
+                        return line.partition(b"=")[2].strip().strip(b"\"'").decode("ascii", "replace")
+            stat = os.stat(spec.origin)
+        except OSError:
+            return "unreadable"
+        return f"{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    seen: set[tuple[int, int]] = set()
+
+    def walk(folder: str, prefix: tuple[str, ...]) -> list[tuple[tuple[str, ...], int, int]]:
+        # Bytecode caches are left out: they change on every import of changed code.
+        # Symlinked folders are followed (a checkout links schemas/ in), once each.
+        found: list[tuple[tuple[str, ...], int, int]] = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = (*prefix, entry.name)
+                if entry.is_dir():
+                    where = entry.stat()
+                    if entry.name != "__pycache__" and (where.st_dev, where.st_ino) not in seen:
+                        seen.add((where.st_dev, where.st_ino))
+                        found.extend(walk(entry.path, rel))
+                elif entry.is_file():
+                    stat = entry.stat()
+                    found.append((rel, stat.st_size, stat.st_mtime_ns))
+        return found
+
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{__version__}\0{sys.version}\0{yaml.__version__}\0{jinja2.__version__}\0".encode())
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        stat = path.stat()
-        h.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    h.update(f"{__version__}\0{sys.version}\0{yaml.__version__}\0{library_identity('jinja2')}\0".encode())
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    for rel, size, mtime_ns in sorted(walk(package, ())):
+        h.update(f"{'/'.join(rel)}\0{size}\0{mtime_ns}\n".encode())
     return h.hexdigest()
 
 

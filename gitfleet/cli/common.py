@@ -1,4 +1,9 @@
-"""What several commands share: reading the fleet repo and reporting its problems."""
+"""What several commands share: reading the fleet repo and reporting its problems.
+
+``gitfleet.cli.main`` imports this module for every verb, so the loader and the planner
+are imported where a repo is loaded, not here: ``status``, ``clusters`` and ``run``
+start without them.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,14 @@ import argparse
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from gitfleet.errors import InputError
 from gitfleet.git.worktree import read_directory
-from gitfleet.load.loader import load_fleet
-from gitfleet.model.plan import Plan
-from gitfleet.model.resource import Fleet
-from gitfleet.plan.build import build_plan
+
+if TYPE_CHECKING:
+    from gitfleet.model.plan import Plan
+    from gitfleet.model.resource import Fleet
 
 
 class CommandError(Exception):
@@ -50,10 +55,14 @@ def read_files(repo: str, rev: str | None) -> Mapping[str, bytes]:
 def load(repo: str, rev: str | None = None) -> Fleet:
     if rev is None and not Path(repo).exists() and "://" not in repo and "@" not in repo:
         raise CommandError(f"fleet repo {repo!r} does not exist")
+    from gitfleet.load.loader import load_fleet
+
     return load_fleet(read_files(repo, rev))
 
 
 def load_and_plan(repo: str, rev: str | None = None) -> tuple[Fleet, Plan]:
+    from gitfleet.plan.build import build_plan
+
     fleet = load(repo, rev)
     return fleet, build_plan(fleet)
 

@@ -13,14 +13,42 @@ from gitfleet.cli import exitcodes
 from gitfleet.cli.common import CommandError, print_problems
 from gitfleet.errors import GitfleetError, InputError
 
-# Each module adds one verb. Listed, not discovered, so the help order is stable.
+# Each module adds one verb, named after it (``cmd_render`` adds ``render``). Listed, not
+# discovered, so the help order is stable.
 COMMANDS = (
     "cmd_validate", "cmd_render", "cmd_explain", "cmd_diff", "cmd_status",
     "cmd_apply", "cmd_drift", "cmd_clusters", "cmd_run",
 )
+# The top-level options that take no value and show no verb list; ``-vv`` and unique
+# prefixes (``--verb``) are accepted too, as argparse does. Anything else before the verb
+# (``-h``, ``--version``, a typo) makes the parser register every verb, as help needs.
+_VERBOSE = "--verbose"
+_MIN_VERBOSE_PREFIX = len("--verb")  # "--ver" could also be --version
 
 
-def build_parser() -> argparse.ArgumentParser:
+def verb_module(argv: Sequence[str]) -> str | None:
+    """The one verb module ``argv`` needs, or None when the parser must know every verb
+    (no verb, an unknown one, or a help/version flag before it).
+
+    A fresh process spends most of its start importing: registering only the verb run
+    keeps the other verbs' dependencies (the Kubernetes client, the diff and status
+    renderers...) out of it.
+    """
+    for arg in argv:
+        if arg.startswith("-") and arg != "-":
+            is_verbose = arg == "-" + "v" * (len(arg) - 1) or (
+                len(arg) >= _MIN_VERBOSE_PREFIX and _VERBOSE.startswith(arg))
+            if not is_verbose:
+                return None
+            continue
+        module = f"cmd_{arg}"
+        return module if module in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command-line parser: with every verb, or with only the one ``argv`` names
+    (see :func:`verb_module`); ``argv=None`` means every verb."""
     parser = argparse.ArgumentParser(
         prog="gitfleet",
         description="GitOps for fleets of Kubernetes clusters, with Karmada's placement and"
@@ -29,19 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gitfleet {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv: debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"gitfleet.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"gitfleet.cli.{name}":
-                continue
-            raise
-        module.add_parser(subparsers)
+    only = verb_module(argv) if argv is not None else None
+    if only is None or not _register(subparsers, only):
+        for name in COMMANDS:
+            _register(subparsers, name)
     return parser
 
 
+def _register(subparsers: argparse._SubParsersAction, name: str) -> bool:  # type: ignore[type-arg]
+    """Add verb module ``name``'s subcommand; False when the module is not there."""
+    try:
+        module = importlib.import_module(f"gitfleet.cli.{name}")
+    except ModuleNotFoundError as err:
+        if err.name == f"gitfleet.cli.{name}":
+            return False
+        raise
+    module.add_parser(subparsers)
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

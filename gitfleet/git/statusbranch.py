@@ -40,6 +40,7 @@ class StatusCommit:
     message: str
     time: int  # commit time, seconds since the epoch
     files: Mapping[str, bytes]
+    tree: str = ""  # the tree id
 
 
 def _unwrap(repo: RepoLike) -> tuple[pygit2.Repository, str | None, Credentials]:
@@ -110,6 +111,7 @@ def read_status_commit(repo: RepoLike, branch: str) -> StatusCommit | None:
         message=commit.message,
         time=commit.commit_time,
         files=read_tree(r, commit.tree),
+        tree=str(commit.tree.id),
     )
 
 
@@ -286,6 +288,8 @@ class StatusOutcome:
 
     sha: str | None  # the new commit, or None when the branch already held the render
     render_key: str  # :func:`render_key` of the commit that holds the render now
+    parent: str | None = None  # the tip it was built on (the commit holding it, when unchanged)
+    tree: str = ""  # the tree id of the commit that holds the render now
 
 
 def commit_status(
@@ -350,7 +354,8 @@ def record_status(
             continue  # another local writer moved the branch: rebuild on its commit
         commit = r[target]
         assert isinstance(commit, pygit2.Commit)
-        outcome = StatusOutcome(str(new) if new is not None else None, render_key(commit.tree))
+        outcome = StatusOutcome(str(new) if new is not None else None, render_key(commit.tree),
+                                str(parent) if parent is not None else None, str(commit.tree.id))
         if not push:
             return outcome
         assert remote_name is not None

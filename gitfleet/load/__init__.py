@@ -1,9 +1,28 @@
 """Reading and validating the fleet repo: YAML with positions, file discovery, JSON
 Schema and Karmada's admission rules, rendering ``.j2`` files once, and building the
-model with Karmada's defaults applied."""
+model with Karmada's defaults applied.
 
-from gitfleet.load.loader import load_fleet, validate_files
-from gitfleet.load.yamlio import ParsedDocument, dump_all, dump_yaml, load_plain, parse_documents
+The names below are loaded on first use (PEP 562): modules that only need
+:mod:`gitfleet.load.yamlio` (the status branch reader, ``gitfleet status``) do not pay
+for the loader and its schema checks."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitfleet.load.loader import load_fleet, validate_files
+    from gitfleet.load.yamlio import ParsedDocument, dump_all, dump_yaml, load_plain, parse_documents
 
 __all__ = ["ParsedDocument", "dump_all", "dump_yaml", "load_fleet", "load_plain", "parse_documents",
            "validate_files"]
+_HOMES = {"load_fleet": "loader", "validate_files": "loader", "ParsedDocument": "yamlio", "dump_all": "yamlio",
+          "dump_yaml": "yamlio", "load_plain": "yamlio", "parse_documents": "yamlio"}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"gitfleet.load.{home}"), name)

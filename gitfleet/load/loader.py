@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import InputError, PositionedError, Problem, TemplateError
 from gitfleet.load import build, checks, schema
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.identity import check_identity, with_namespace
 from gitfleet.load.jinja import render_documents, render_text, template_context
-from gitfleet.load.lines import LineMap
 from gitfleet.load.report import Reporter
 from gitfleet.load.unsupported import report_unsupported
 from gitfleet.load.yamlio import Locator, ParsedDocument, parse_documents
@@ -30,6 +29,9 @@ from gitfleet.model.policy import OverridePolicy, PropagationPolicy
 from gitfleet.model.resource import Fleet, FleetSettings, Template
 from gitfleet.model.scope import group_of, is_namespaced
 from gitfleet.model.source import SourcePos
+
+if TYPE_CHECKING:  # imported where a .j2 file is rendered: it pulls in difflib
+    from gitfleet.load.lines import LineMap
 
 PP_KINDS = ("PropagationPolicy", "ClusterPropagationPolicy")
 OP_KINDS = ("OverridePolicy", "ClusterOverridePolicy")
@@ -263,6 +265,8 @@ class _Loader:
         except TemplateError as exc:
             report.problems.append(exc.problem())
             return
+        from gitfleet.load.lines import LineMap
+
         lines = LineMap(source, rendered)
         try:
             docs = parse_documents(rendered, path)

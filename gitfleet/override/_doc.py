@@ -46,9 +46,25 @@ def list_index(token: Token, size: int) -> int | None:
     return index if index < size else None
 
 
+# Types that are certainly not a Mapping. ``isinstance(x, Mapping)`` goes through
+# ABCMeta's Python-level hook, which overrides pay on every step of every path of
+# every (resource, cluster) pair; an exact type check settles the common cases first.
+_NOT_MAPS = frozenset({list, str, int, float, bool, type(None)})
+
+
+def is_map(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, fast for the plain types JSON-like data holds."""
+    kind = type(value)
+    if kind is dict:
+        return True
+    if kind in _NOT_MAPS:
+        return False
+    return isinstance(value, Mapping)
+
+
 def child(node: Any, token: Token) -> tuple[bool, Any]:
     """``(found, value)`` of one pointer step; a ``null`` member counts as found."""
-    if isinstance(node, Mapping):
+    if is_map(node):
         if token in node:
             return True, node[token]
         return False, None
@@ -81,7 +97,7 @@ def first_missing(doc: Any, tokens: Sequence[Token]) -> str | None:
 
 def json_copy(value: Any) -> Any:
     """Deep copy of JSON-like data; much faster than ``copy.deepcopy`` for it."""
-    if isinstance(value, Mapping):
+    if is_map(value):
         return {k: json_copy(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_copy(v) for v in value]
@@ -116,7 +132,7 @@ class Cow:
         node = self.root
         for token in tokens:
             key: Token
-            if isinstance(node, Mapping):
+            if is_map(node):
                 key = token
                 if key not in node:
                     raise KeyError(format_pointer(tokens))
@@ -126,7 +142,7 @@ class Cow:
                     raise KeyError(format_pointer(tokens))
                 key = index
             nxt = node[key]
-            if not isinstance(nxt, (Mapping, list)):
+            if type(nxt) is not list and not is_map(nxt):
                 raise KeyError(format_pointer(tokens))
             nxt = self._own(nxt)
             node[key] = nxt
@@ -172,36 +188,39 @@ def diff(before: Any, after: Any, prefix: str = "") -> list[Change]:
     list whose length changed is reported as a whole."""
     out: list[Change] = []
     if before is not after:
-        _diff(before, after, prefix, out)
+        _diff(before, after, [], prefix, out)
     out.sort(key=lambda change: change[0])
     return out
 
 
-def _escape(key: Any) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
-
-
-def _is_map(value: Any) -> bool:
-    return type(value) is dict or isinstance(value, Mapping)
-
-
-def _diff(a: Any, b: Any, ptr: str, out: list[Change]) -> None:
-    if _is_map(a) and _is_map(b):
+def _diff(a: Any, b: Any, path: list[Token], prefix: str, out: list[Change]) -> None:
+    # ``path`` is one list pushed and popped on the way down: pointer text is built
+    # only for the few members that changed, not for every container passed through.
+    if is_map(a) and is_map(b):
+        shared = 0
         for key, value in a.items():
             if key in b:
+                shared += 1
                 other = b[key]
                 if value is not other:
-                    _diff(value, other, f"{ptr}/{_escape(key)}", out)
+                    path.append(key)
+                    _diff(value, other, path, prefix, out)
+                    path.pop()
             else:
-                out.append((f"{ptr}/{_escape(key)}", json_copy(value), None))
-        for key, value in b.items():
-            if key not in a:
-                out.append((f"{ptr}/{_escape(key)}", None, json_copy(value)))
+                out.append((prefix + format_pointer((*path, key)), json_copy(value), None))
+        # Overriders mostly change values, not keys: when every key of ``b`` was
+        # seen above, there is nothing new to look for.
+        if shared != len(b):
+            for key, value in b.items():
+                if key not in a:
+                    out.append((prefix + format_pointer((*path, key)), None, json_copy(value)))
         return
     if type(a) is list and type(b) is list and len(a) == len(b):
         for index, (x, y) in enumerate(zip(a, b)):
             if x is not y:
-                _diff(x, y, f"{ptr}/{index}", out)
+                path.append(index)
+                _diff(x, y, path, prefix, out)
+                path.pop()
         return
     if not _same(a, b):
-        out.append((ptr, json_copy(a), json_copy(b)))
+        out.append((prefix + format_pointer(path), json_copy(a), json_copy(b)))

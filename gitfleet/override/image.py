@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from gitfleet.model.policy import ImageOverrider
-from gitfleet.override._doc import Cow, OverriderFailure, Token, format_pointer, list_index
+from gitfleet.override._doc import Cow, OverriderFailure, Token, format_pointer, is_map, list_index
 
 # distribution/reference regexp.go (Go's RE2: \w is ASCII-only, hence re.ASCII).
 _ALNUM = r"[a-z0-9]+"
@@ -134,6 +135,10 @@ def parse_image(image: str) -> ImageRef:
     return ImageRef(registry, repository, "", digest)
 
 
+# The same few images meet the same few overriders on every target cluster: parsing
+# with distribution's regular expression and rebuilding the reference is the bulk of
+# an imageOverrider's cost, and both are pure. Failures are not cached.
+@lru_cache(maxsize=4096)
 def override_image(image: str, overrider: ImageOverrider) -> str:
     """The image after one overrider; raises ``ImageParseError`` for an unparsable image."""
     ref = parse_image(image)
@@ -189,7 +194,7 @@ def default_sites(doc: Mapping[str, Any]) -> list[ImageSite]:
     for depth, key in enumerate(path):
         if node is None:
             return []
-        if not isinstance(node, Mapping):
+        if not is_map(node):
             raise OverriderFailure(f"{format_pointer(path[:depth])} is not an object")
         node = node.get(key)
     if node is None:
@@ -198,7 +203,7 @@ def default_sites(doc: Mapping[str, Any]) -> list[ImageSite]:
         raise OverriderFailure(f"{format_pointer(path)} is not a list of containers")
     sites = []
     for index, container in enumerate(node):
-        if not isinstance(container, Mapping):
+        if not is_map(container):
             raise OverriderFailure(f"{format_pointer((*path, index))} is not a container object")
         name = container.get("name")
         sites.append(ImageSite((*path, index, "image"), container.get("image"), str(name)))

@@ -34,7 +34,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gitfleet.errors import InputError
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
@@ -94,6 +94,8 @@ class Increment:
     warnings: tuple[str, ...]  # as a full load would report them
     record: RenderRecord  # the record of the new render
     replanned: tuple[str, ...]  # resource keys that were planned again, sorted
+    part: Plan  # the plan of the replanned templates alone
+    cleared: frozenset[str]  # resource keys whose previous placement and manifests are gone
 
     @property
     def fleet(self) -> Fleet:
@@ -374,6 +376,8 @@ def _replan(
         warnings=fleet.warnings,
         record=new_record,
         replanned=tuple(sorted(decisions)),
+        part=plan,
+        cleared=frozenset(cleared),
     )
 
 
@@ -388,6 +392,41 @@ def apply_increment(previous: Mapping[str, _T], increment: Increment) -> dict[st
             files[path] = data
     files[PLACEMENTS_FILE] = increment.placements
     return files
+
+
+def patch_plan(previous: Plan, increment: Increment) -> Plan:
+    """The plan of the new render: ``previous`` (the plan of the recorded render) with the
+    placements and manifests of the cleared resources replaced by the replanned ones.
+
+    Placements, manifests and warnings equal what :func:`gitfleet.plan.build.build_plan`
+    gives for the new fleet (``tests/plan/test_incremental.py`` checks it after every
+    edit). Explanations are those of the replanned templates and, for the others, the
+    previous ones: a note on a dependency that is missing from the fleet repo is not
+    revised for a workload that was not replanned (``gitfleet explain`` always plans
+    in full).
+    """
+    part, cleared = increment.part, increment.cleared
+    placements = {p.resource: p for p in previous.placements if p.resource not in cleared}
+    placements.update((p.resource, p) for p in part.placements)
+    clusters = previous.manifests.keys() | part.manifests.keys()
+    manifests: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for cluster in sorted(clusters):
+        kept = previous.manifests.get(cluster, {})
+        mine = {k: m for k, m in kept.items() if k not in cleared}
+        mine.update(part.manifests.get(cluster, {}))
+        manifests[cluster] = mine
+    explanations = {k: e for k, e in previous.explanations.items() if k not in cleared}
+    explanations.update(part.explanations)
+    failures = {c: {k: m for k, m in f.items() if k not in cleared} for c, f in previous.failures.items()}
+    for cluster, found in part.failures.items():
+        failures.setdefault(cluster, {}).update(found)
+    return Plan(
+        placements=tuple(placements[k] for k in sorted(placements)),
+        manifests=manifests,
+        warnings=increment.warnings,
+        failures={c: f for c, f in failures.items() if f},
+        explanations=explanations,
+    )
 
 
 def encode_record(record: RenderRecord) -> bytes:

@@ -10,6 +10,14 @@ clusters keep the last good state; one cluster that cannot be reached never stop
 the others (the apply engine runs them apart) and is retried on the next cycle.
 The apply itself, the status tree and the status commit are the same functions
 ``gitfleet apply`` uses (:mod:`gitfleet.apply.session`, :mod:`gitfleet.git.statusbranch`).
+
+Being long-lived, the reconciler keeps what the next cycle can reuse: the last good
+plan with the record of what it was rendered from, so a commit that changes only
+templates is planned incrementally (:mod:`gitfleet.plan.incremental`, the same plan a
+full render gives); the status tree it wrote, so the branch is read back only when
+someone else moved it; and it commits only the files that changed. On the 200-cluster
+bench fleet a one-template commit costs ~0.1-0.3 s against ~3 s for a full render
+(``bench/git.py``).
 """
 
 from __future__ import annotations
@@ -19,8 +27,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +40,29 @@ from gitfleet.apply.result import FleetResult
 from gitfleet.apply.session import run_apply, status_tree
 from gitfleet.errors import GitfleetError
 from gitfleet.git.source import GitSource, is_remote_url, open_source
-from gitfleet.git.statusbranch import commit_status, read_status_tree
+from gitfleet.git.statusbranch import RenderDelta, read_status_commit, read_status_tip, record_status
 from gitfleet.kube.client import KubeClient
 from gitfleet.kube.config import connect, management_client
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
-from gitfleet.plan.build import build_plan
+from gitfleet.plan.incremental import (
+    Fallback,
+    Increment,
+    RenderRecord,
+    apply_increment,
+    patch_plan,
+    plan_increment,
+    render_full,
+)
 from gitfleet.reconcile.config import RunConfig
 from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.reconcile.metrics import ReconcileMetrics
+from gitfleet.status.layout import STATUS_DIR, plan_to_tree, tree_changes
 from gitfleet.status.secrets import redact, secret_values
 
 log = logging.getLogger(__name__)
+_IN_PROCESS = "in-process"  # the tool fingerprint of records that never leave the process
 
 
 class UnknownClusters(GitfleetError):
@@ -60,6 +79,9 @@ class Desired:
     clusters: tuple[str, ...]  # the clusters to apply to
     summary: str
     secrets: frozenset[str]  # clear-text Secret values, scrubbed from every log line
+    rendered: Mapping[str, bytes]  # the plan's status tree (masked)
+    record: RenderRecord | None  # what the plan was rendered from, for the next increment
+    render: str = "full"  # how the plan was made: full | incremental
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,8 @@ class CycleReport:
     status_commit: str | None = None
     error: str | None = None
     seconds: float = 0.0
+    render: str | None = None  # how this cycle planned a new commit: full | incremental
+    phases: Mapping[str, float] = field(default_factory=dict)  # seconds per step: render, apply, record
 
 
 @dataclass
@@ -101,6 +125,15 @@ class Health:
                 "finishedAt": self.finished_at}
 
 
+@dataclass(frozen=True)
+class _StatusTree:
+    """The status branch tip as this process last read or wrote it."""
+
+    sha: str
+    tree: str  # its tree id
+    files: Mapping[str, bytes]
+
+
 @dataclass
 class _Memory:
     """What the next cycle needs from the earlier ones."""
@@ -112,6 +145,7 @@ class _Memory:
     applied_key: str | None = None  # the cluster set of the last apply
     applied_at: float | None = None  # monotonic clock
     failed: tuple[str, ...] = ()  # clusters whose last apply did not converge
+    status: _StatusTree | None = None  # saves reading thousands of blobs every cycle
 
 
 class Reconciler:
@@ -129,6 +163,8 @@ class Reconciler:
         self._health = Health()
         self._health_lock = threading.Lock()
         self._cycle_lock = threading.Lock()  # one cycle at a time, scheduler or not
+        self._phases: dict[str, float] = {}  # of the running cycle
+        self._render_mode: str | None = None  # of the running cycle
 
     def health(self) -> Health:
         with self._health_lock:
@@ -137,15 +173,26 @@ class Reconciler:
     def run_cycle(self) -> CycleReport:
         with self._cycle_lock:
             start = time.perf_counter()
+            self._phases, self._render_mode = {}, None
             try:
                 report = self._cycle()
             except Exception as exc:  # a bug must not end the reconciler
                 log.exception("reconcile cycle failed")
                 report = CycleReport("error", self._memory.seen, error=f"internal error: {type(exc).__name__}")
             elapsed = time.perf_counter() - start
-            report = CycleReport(**{**vars(report), "seconds": elapsed})
+            report = CycleReport(**{**vars(report), "seconds": elapsed, "render": self._render_mode,
+                                    "phases": dict(self._phases)})
             self._finish(report)
             return report
+
+    @contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        """Time one step of the cycle (reported in the cycle's log line and metrics)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._phases[name] = self._phases.get(name, 0.0) + time.perf_counter() - start
 
     # -- the steps --------------------------------------------------------------
 
@@ -158,7 +205,9 @@ class Reconciler:
             return CycleReport("error", memory.seen, error=str(err))
         if revision != memory.seen:
             try:
-                memory.desired = self._load(source, revision)
+                with self._phase("render"):
+                    memory.desired = self._load(source, revision)
+                self._render_mode = memory.desired.render
                 memory.invalid = None
             except GitfleetError as err:
                 files = _safe_files(source, revision)
@@ -191,8 +240,7 @@ class Reconciler:
 
     def _load(self, source: GitSource, revision: str) -> Desired:
         files = source.files_at(revision)
-        fleet = load_fleet(files)
-        plan = build_plan(fleet)
+        fleet, plan, rendered, record, render = self._render(files)
         known = {c.name for c in fleet.clusters}
         if self.config.clusters:
             unknown = sorted(set(self.config.clusters) - known)
@@ -207,7 +255,30 @@ class Reconciler:
         for warning in plan.warnings:
             log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
                       message=redact(str(warning), secrets))
-        return Desired(revision, fleet, plan, names, source.commit(revision).message, secrets)
+        return Desired(revision, fleet, plan, names, source.commit(revision).message, secrets,
+                       rendered, record, render)
+
+    def _render(self, files: Mapping[str, bytes]) -> tuple[Fleet, Plan, Mapping[str, bytes], RenderRecord | None, str]:
+        """Plan the fleet files: from the last good plan when only templates changed
+        (:mod:`gitfleet.plan.incremental`; the same plan a full render gives), else in
+        full. Raises ``GitfleetError`` for a fleet repo that does not load or plan."""
+        previous = self._memory.desired
+        if previous is not None and previous.record is not None:
+            try:
+                outcome = plan_increment(previous.record, files, previous.record.tool)
+            except Exception as exc:  # noqa: BLE001 - a bug here must not cost the cycle
+                log.warning("incremental render failed (%s: %s); rendering in full", type(exc).__name__,
+                            redact(str(exc), previous.secrets))
+                outcome = Fallback(f"incremental render failed: {type(exc).__name__}")
+            if isinstance(outcome, Increment):
+                rendered = apply_increment(previous.rendered, outcome)
+                return (outcome.fleet, patch_plan(previous.plan, outcome), rendered,
+                        outcome.record, "incremental")
+            log.debug("full render: %s", outcome.reason)
+        fleet = load_fleet(files)
+        # The record stays in this process: the tool never changes under it.
+        plan, record = render_full(fleet, files, _IN_PROCESS)
+        return fleet, plan, plan_to_tree(plan), record, "full"
 
     def _clusters_key(self, desired: Desired) -> str:
         """Identifies the cluster set: the clusters chosen and how they are reached."""
@@ -253,13 +324,17 @@ class Reconciler:
         log_event(log, logging.INFO, "apply_start", revision=desired.revision[:12],
                   clusters=",".join(desired.clusters), reasons=",".join(reasons))
         try:
-            previous = read_status_tree(source, branch)
-            clients = self._connect(desired)
+            with self._phase("read_status"):
+                status = self._status_tree(source, branch)
+            previous = status.files if status is not None else {}
+            with self._phase("apply"):
+                clients = self._connect(desired)
         except GitfleetError as err:
             return CycleReport("error", desired.revision, reasons, error=redact(str(err), desired.secrets))
         try:
             options = ApplyOptions(dry_run=self.config.dry_run, allow_mass_prune=self.config.allow_mass_prune)
-            result = run_apply(desired.plan, settings, clients, previous, options, only=desired.clusters)
+            with self._phase("apply"):
+                result = run_apply(desired.plan, settings, clients, previous, options, only=desired.clusters)
         finally:
             _close(clients.values())
         memory.applied, memory.applied_key, memory.applied_at = desired.revision, key, self._clock()
@@ -272,16 +347,57 @@ class Reconciler:
             # must not move either.
             return CycleReport(outcome, desired.revision, reasons, result)
         try:
-            pull = frozenset(c.name for c in desired.fleet.clusters if c.sync_mode == "Pull")
-            files, extra = status_tree(desired.plan, settings, result, previous, desired.revision, pull)
-            sha = commit_status(source, branch, files, desired.revision, extra_files=extra,
-                                push=self.config.push_status, summary=desired.summary)
+            with self._phase("record"):
+                sha = self._record(source, branch, desired, result, status)
         except GitfleetError as err:
             # Applied but not recorded: the next cycle records it (the apply is due again).
             memory.applied = None
+            memory.status = None
             return CycleReport("error", desired.revision, reasons, result,
                                error=redact(f"recording on the status branch failed: {err}", desired.secrets))
         return CycleReport(outcome, desired.revision, reasons, result, sha)
+
+    def _status_tree(self, source: GitSource, branch: str) -> _StatusTree | None:
+        """The status branch tip with its files; read from Git only when the tip is not
+        the commit this process last read or wrote (someone else moved the branch)."""
+        tip = read_status_tip(source, branch)
+        if tip is None:
+            self._memory.status = None
+            return None
+        known = self._memory.status
+        if known is not None and known.sha == tip.sha:
+            return known
+        read = read_status_commit(source, branch)
+        if read is None:
+            self._memory.status = None
+            return None
+        self._memory.status = _StatusTree(read.sha, read.tree, read.files)
+        return self._memory.status
+
+    def _record(self, source: GitSource, branch: str, desired: Desired, result: FleetResult,
+                status: _StatusTree | None) -> str | None:
+        """Commit the render and the apply results to the status branch; the new
+        commit's SHA, or None when the branch already holds them. Only the files that
+        changed since the tip are written."""
+        pull = frozenset(c.name for c in desired.fleet.clusters if c.sync_mode == "Pull")
+        previous = status.files if status is not None else {}
+        files, extra = status_tree(desired.plan, desired.fleet.settings, result, previous, desired.revision, pull,
+                                   desired.rendered)
+        delta: Mapping[str, bytes] | RenderDelta = files
+        if status is not None:
+            delta = RenderDelta(status.tree, tree_changes(previous, files))
+        outcome = record_status(source, branch, delta, desired.revision, extra_files=extra,
+                                push=self.config.push_status, summary=desired.summary)
+        held = status.sha if status is not None else None
+        if outcome.parent == held and (outcome.sha or held):
+            # Built on the tip we hold (or on nothing): the new tree is known without
+            # reading it back.
+            kept = {p: b for p, b in previous.items() if p.startswith(STATUS_DIR + "/")}
+            self._memory.status = _StatusTree(outcome.sha or held or "", outcome.tree,
+                                              {**kept, **files, **extra})
+        else:
+            self._memory.status = None
+        return outcome.sha
 
     def _log_clusters(self, result: FleetResult, secrets: Iterable[str]) -> None:
         values = list(secrets)
@@ -300,7 +416,7 @@ class Reconciler:
 
     def _finish(self, report: CycleReport) -> None:
         now = time.time()
-        self.metrics.cycle(report.outcome, report.seconds, now)
+        self.metrics.cycle(report.outcome, report.seconds, now, report.phases)
         with self._health_lock:
             self._health = Health(
                 cycles=self._health.cycles + 1,
@@ -314,7 +430,9 @@ class Reconciler:
         log_event(log, level, "cycle", outcome=report.outcome,
                   revision=report.revision[:12] if report.revision else None,
                   reasons=",".join(report.reasons) or None, status_commit=report.status_commit,
-                  seconds=round(report.seconds, 3), error=report.error)
+                  seconds=round(report.seconds, 3), render=report.render,
+                  **{f"{name}_s": round(t, 3) for name, t in sorted(report.phases.items())},
+                  error=report.error)
 
 
 def _close(clients: Iterable[KubeClient | Exception]) -> None:

@@ -3,6 +3,8 @@ reconcilers in one process (tests) never share counters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -22,6 +24,11 @@ class ReconcileMetrics:
         self.duration = Histogram(
             "gitfleet_reconcile_cycle_duration_seconds", "Wall time of one reconcile cycle.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300), registry=r)
+        self.phase = Histogram(
+            "gitfleet_reconcile_phase_duration_seconds",
+            "Wall time of one step of a reconcile cycle: render (load and plan a new commit), read_status,"
+            " apply, record (commit to the status branch).",
+            ["phase"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300), registry=r)
         self.source = Gauge("gitfleet_applied_source_info",
                             "The source commit last applied (1 on the current revision).", ["revision"], registry=r)
         self.objects = Gauge("gitfleet_cluster_objects", "Objects of the last apply, by cluster and action.",
@@ -33,9 +40,12 @@ class ReconcileMetrics:
         self.last_success = Gauge("gitfleet_reconcile_last_success_timestamp_seconds",
                                   "When a cycle last ended without an error (Unix time).", registry=r)
 
-    def cycle(self, outcome: str, seconds: float, finished_at: float) -> None:
+    def cycle(self, outcome: str, seconds: float, finished_at: float,
+              phases: Mapping[str, float] | None = None) -> None:
         self.cycles.labels(outcome).inc()
         self.duration.observe(seconds)
+        for phase, phase_seconds in (phases or {}).items():
+            self.phase.labels(phase).observe(phase_seconds)
         if outcome in ("applied", "unchanged"):
             self.last_success.set(finished_at)
 

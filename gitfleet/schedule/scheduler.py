@@ -181,23 +181,21 @@ def _score_and_estimate(
 ) -> list[Candidate]:
     """Score (0 for all on a fresh schedule: no previous placement to keep) and the
     available replicas. Karmada skips estimation when the binding has 0 replicas."""
-    out = []
-    for cluster in feasible:
-        if workload is None or workload.replicas == 0:
-            est = capacity.non_workload_estimate()
-        else:
-            est = capacity.estimate(cluster, workload)
-        out.append(
-            Candidate(
-                cluster=cluster,
-                score=0,
-                tier=_tier(cluster, term),
-                available=est.replicas,
-                allocatable=est.replicas,
-                capacity_note=est.reason,
-            )
+    if workload is None or workload.replicas == 0:
+        estimates = [capacity.non_workload_estimate()] * len(feasible)
+    else:
+        estimates = capacity.estimate_each(feasible, workload)
+    return [
+        Candidate(
+            cluster=cluster,
+            score=0,
+            tier=_tier(cluster, term),
+            available=est.replicas,
+            allocatable=est.replicas,
+            capacity_note=est.reason,
         )
-    return out
+        for cluster, est in zip(feasible, estimates, strict=True)
+    ]
 
 
 def _tier(cluster: Cluster, term: ClusterAffinityTerm | None) -> int:

@@ -6,18 +6,29 @@ is away from zero, as in apimachinery's ``AsScale``."""
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
+
+
+def _away_from_zero(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (``denominator > 0``) rounded away from zero.
+
+    Integer floor division on the exact parts: the capacity estimate runs this for
+    every cluster and resource, and ``math.ceil`` on a ``Fraction`` (with its rich
+    comparison against 0) costs several times more for the same result.
+    """
+    if numerator >= 0:
+        return -(-numerator // denominator)
+    return numerator // denominator
 
 
 def value(amount: Fraction) -> int:
     """``Quantity.Value()``: whole units, rounded away from zero."""
-    return math.ceil(amount) if amount >= 0 else math.floor(amount)
+    return _away_from_zero(amount.numerator, amount.denominator)
 
 
 def milli_value(amount: Fraction) -> int:
     """``Quantity.MilliValue()``: thousandths, rounded away from zero."""
-    return value(amount * 1000)
+    return _away_from_zero(amount.numerator * 1000, amount.denominator)
 
 
 def format_amount(name: str, amount: Fraction) -> str:

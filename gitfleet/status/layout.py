@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitfleet.errors import GitfleetError
@@ -102,6 +102,23 @@ def plan_to_tree(plan: Plan) -> dict[str, bytes]:
     return files
 
 
+def is_rendered_path(path: str) -> bool:
+    """Whether ``path`` is part of the render (``placements.yaml``, ``clusters/``), not
+    of the apply results under ``status/``."""
+    return path == PLACEMENTS_FILE or path.startswith(CLUSTERS_DIR + "/")
+
+
+def tree_changes(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, bytes | None]:
+    """The rendered files that differ from tree ``old`` to the render ``new``: their new
+    content, or None for a file that is gone. Other files of ``old`` are left out."""
+    changes: dict[str, bytes | None] = {p: None for p in old if is_rendered_path(p) and p not in new}
+    for path, data in new.items():
+        before = old.get(path)
+        if before is not data and before != data:
+            changes[path] = data
+    return changes
+
+
 def _split_manifest_path(path: str) -> tuple[str, str | None] | None:
     parts = path.split("/")
     if len(parts) != 4 or parts[0] != CLUSTERS_DIR or not parts[3].endswith(".yaml"):
@@ -127,6 +144,43 @@ def tree_to_manifests(files: Mapping[str, bytes]) -> dict[str, dict[str, dict[st
         rid = ResourceId.of(manifest)
         key = ResourceId(rid.api_version, rid.kind, namespace, rid.name).key
         out.setdefault(cluster, {})[key] = manifest
+    return out
+
+
+# Resource key by exact file content: the reconciler reads the inventory of the previous
+# status tree every cycle, and parsing thousands of unchanged manifests again each time
+# would cost seconds. The key depends on the content and the namespace folder only.
+_KEY_CACHE: dict[tuple[bytes, str | None], str] = {}
+_KEY_CACHE_SIZE = 65_536
+
+
+def _key_of(path: str, namespace: str | None, data: bytes) -> str:
+    digest = hashlib.blake2b(data, digest_size=20).digest()
+    key = _KEY_CACHE.get((digest, namespace))
+    if key is None:
+        docs = load_plain(data.decode())
+        if len(docs) != 1 or not isinstance(docs[0], dict):
+            raise LayoutError(f"{path}: expected one manifest on the status branch, found {len(docs)} documents")
+        rid = ResourceId.of(docs[0])
+        key = ResourceId(rid.api_version, rid.kind, namespace, rid.name).key
+        if len(_KEY_CACHE) >= _KEY_CACHE_SIZE:
+            _KEY_CACHE.pop(next(iter(_KEY_CACHE)))
+        _KEY_CACHE[(digest, namespace)] = key
+    return key
+
+
+def tree_keys(files: Mapping[str, bytes], clusters: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """``cluster -> resource keys`` of the manifests of a status tree (of ``clusters``
+    only, when given): what :func:`tree_to_manifests` gives, without the manifests."""
+    wanted = set(clusters) if clusters is not None else None
+    out: dict[str, set[str]] = {}
+    if wanted is not None and not wanted:
+        return out
+    for path, data in files.items():
+        where = _split_manifest_path(path)
+        if where is None or (wanted is not None and where[0] not in wanted):
+            continue
+        out.setdefault(where[0], set()).add(_key_of(path, where[1], data))
     return out
 
 

@@ -261,3 +261,35 @@ def test_invalid_tag_values_change_nothing(value: str) -> None:
         return
     assert override_image("r.example/app:v1", ImageOverrider("Tag", "replace", value)) == "r.example/app:v1"
     assert override_image("app", ImageOverrider("Tag", "add", value)) == "app"
+
+
+_OVERRIDERS = st.builds(
+    ImageOverrider,
+    st.sampled_from(["Registry", "Repository", "Tag"]),
+    st.sampled_from(["add", "remove", "replace"]),
+    st.sampled_from(["", "r.io", "-x", "v2", ":5000", DIGEST]),
+)
+
+
+@given(st.sampled_from(["nginx", "nginx:1.25", "r.io/team/app:v1", f"app@{DIGEST}", "localhost:5000/app"]),
+       st.lists(_OVERRIDERS, min_size=1, max_size=3))
+def test_memoised_override_is_the_plain_computation(image: str, overriders: list[ImageOverrider]) -> None:
+    # override_image is memoised per (image, overrider); chains reuse earlier answers.
+    plain = override_image.__wrapped__
+    cached, direct = image, image
+    for overrider in overriders:
+        try:
+            direct = plain(direct, overrider)
+        except ImageParseError as exc:
+            with pytest.raises(ImageParseError, match=re.escape(str(exc))):
+                override_image(cached, overrider)
+            return
+        cached = override_image(cached, overrider)
+        assert cached == direct
+
+
+def test_parse_failures_are_not_memoised() -> None:
+    overrider = ImageOverrider("Tag", "replace", "v2")
+    for _ in range(2):
+        with pytest.raises(ImageParseError, match="lowercase"):
+            override_image("Nginx", overrider)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gitfleet.errors import InputError
 from gitfleet.load.loader import load_fleet
+from gitfleet.model.plan import Plan
 from gitfleet.plan.build import build_plan
 from gitfleet.plan.incremental import (
     Fallback,
@@ -28,6 +29,7 @@ from gitfleet.plan.incremental import (
     blob_id,
     decode_record,
     encode_record,
+    patch_plan,
     plan_increment,
     render_full,
 )
@@ -378,27 +380,37 @@ def encode(files: dict[str, str]) -> Files:
     return {p: t.encode() for p, t in files.items()}
 
 
-def full_render(files: Files) -> tuple[dict[str, bytes], tuple[str, ...]] | None:
-    """The status tree and warnings of a from-scratch render, None when it fails."""
+def full_render(files: Files) -> tuple[dict[str, bytes], Plan] | None:
+    """The status tree and plan of a from-scratch render, None when it fails."""
     try:
-        fleet = load_fleet(files)
-        return plan_to_tree(build_plan(fleet)), fleet.warnings
+        plan = build_plan(load_fleet(files))
+        return plan_to_tree(plan), plan
     except (InputError, LayoutError):
         return None
 
 
-def recorded(files: Files) -> tuple[dict[str, bytes], RenderRecord]:
+def recorded(files: Files) -> tuple[dict[str, bytes], RenderRecord, Plan]:
     fleet = load_fleet(files)
     plan, record = render_full(fleet, files, TOOL)
     assert record is not None
-    return plan_to_tree(plan), record
+    return plan_to_tree(plan), record, plan
+
+
+def assert_same_plan(patched: Plan, full: Plan) -> None:
+    """What the reconciler applies from a patched plan is what a full plan holds."""
+    assert patched.placements == full.placements
+    assert {c: dict(m) for c, m in patched.manifests.items()} == {c: dict(m) for c, m in full.manifests.items()}
+    assert patched.warnings == full.warnings
+    assert patched.failures == full.failures
+    assert patched.explanations.keys() == full.explanations.keys()
 
 
 class Session:
-    """The previous successful render (tree and record), as the status branch keeps it."""
+    """The previous successful render (tree, record and plan), as the status branch and
+    the reconciler keep it."""
 
     def __init__(self, files: Files) -> None:
-        self.tree, self.record = recorded(files)
+        self.tree, self.record, self.plan = recorded(files)
         self.incremental = 0
         self.fallbacks: list[str] = []
 
@@ -408,10 +420,10 @@ class Session:
         if expected is None:
             assert isinstance(outcome, Fallback), "an invalid fleet must not render incrementally"
             return
-        tree, warnings = expected
+        tree, full_plan = expected
         if isinstance(outcome, Fallback):
             self.fallbacks.append(outcome.reason)
-            self.tree, self.record = recorded(files)
+            self.tree, self.record, self.plan = recorded(files)
             assert self.tree == tree
             return
         assert isinstance(outcome, Increment)
@@ -419,9 +431,13 @@ class Session:
         assert sorted(new_tree) == sorted(tree)
         for path in tree:
             assert new_tree[path] == tree[path], path
-        assert outcome.warnings == warnings
+        assert outcome.warnings == full_plan.warnings
+        patched = patch_plan(self.plan, outcome)
+        assert_same_plan(patched, full_plan)
+        assert plan_to_tree(patched) == tree
         self.incremental += 1
         self.tree, self.record = {p: bytes(b) for p, b in new_tree.items()}, outcome.record  # type: ignore[arg-type]
+        self.plan = patched
 
 
 def run_edits(steps: list[tuple[str, int]]) -> Session:
@@ -470,7 +486,7 @@ def test_any_edit_sequence_equals_a_full_render(steps: list[tuple[str, int]]) ->
 )
 def test_a_global_change_falls_back(edit: str, reason: str) -> None:
     files = encode(base_fleet())
-    _, record = recorded(files)
+    _, record, _ = recorded(files)
     files[edit] += b"# changed\n"
     outcome = plan_increment(record, files, TOOL)
     assert isinstance(outcome, Fallback) and reason in outcome.reason
@@ -487,7 +503,7 @@ def test_a_global_change_falls_back(edit: str, reason: str) -> None:
 )
 def test_a_changed_template_that_needs_the_full_render(path: str, text: str, reason: str) -> None:
     files = encode(base_fleet())
-    _, record = recorded(files)
+    _, record, _ = recorded(files)
     files[path] = text.encode()
     outcome = plan_increment(record, files, TOOL)
     assert isinstance(outcome, Fallback) and reason in outcome.reason
@@ -495,7 +511,7 @@ def test_a_changed_template_that_needs_the_full_render(path: str, text: str, rea
 
 def test_a_workload_change_replans_its_old_and_new_dependencies() -> None:
     files = base_fleet()
-    tree, record = recorded(encode(files))
+    tree, record, _ = recorded(encode(files))
     files["templates/app-0.yaml"] = deployment("app-0", config="cm-1", secret="s-1")  # was cm-0, s-0
     outcome = plan_increment(record, encode(files), TOOL)
     assert isinstance(outcome, Increment)
@@ -506,7 +522,7 @@ def test_a_workload_change_replans_its_old_and_new_dependencies() -> None:
 
 def test_unchanged_files_change_nothing() -> None:
     files = encode(base_fleet())
-    tree, record = recorded(files)
+    tree, record, _ = recorded(files)
     outcome = plan_increment(record, files, TOOL)
     assert isinstance(outcome, Increment)
     assert outcome.replanned == () and outcome.changes == {}
@@ -515,7 +531,7 @@ def test_unchanged_files_change_nothing() -> None:
 
 def test_another_tool_falls_back() -> None:
     files = encode(base_fleet())
-    _, record = recorded(files)
+    _, record, _ = recorded(files)
     assert isinstance(plan_increment(record, files, TOOL + "-2"), Fallback)
 
 
@@ -531,7 +547,7 @@ def test_another_tool_falls_back() -> None:
     ids=["truncated", "flipped-digest", "flipped-body", "empty", "foreign"],
 )
 def test_a_damaged_record_is_a_cache_miss(damage: Callable[[bytes], bytes]) -> None:
-    _, record = recorded(encode(base_fleet()))
+    _, record, _ = recorded(encode(base_fleet()))
     data = encode_record(record)
     assert decode_record(data) == record
     assert decode_record(damage(data)) is None
