@@ -63,6 +63,7 @@ from gitfleet.status.secrets import redact, secret_values
 
 log = logging.getLogger(__name__)
 _IN_PROCESS = "in-process"  # the tool fingerprint of records that never leave the process
+_SECRET_KEY = "/Secret/"  # in the resource key of every Secret (and of any kind named so)
 
 
 class UnknownClusters(GitfleetError):
@@ -123,6 +124,18 @@ class Health:
         return {"ready": self.ready, "cycles": self.cycles, "outcome": self.outcome, "error": self.error,
                 "revision": self.revision, "appliedRevision": self.applied_revision,
                 "finishedAt": self.finished_at}
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A plan and what comes with it (see :meth:`Reconciler._render`)."""
+
+    fleet: Fleet
+    plan: Plan
+    rendered: Mapping[str, bytes]
+    record: RenderRecord | None
+    mode: str  # full | incremental
+    secrets: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -240,7 +253,8 @@ class Reconciler:
 
     def _load(self, source: GitSource, revision: str) -> Desired:
         files = source.files_at(revision)
-        fleet, plan, rendered, record, render = self._render(files)
+        made = self._render(files)
+        fleet, plan = made.fleet, made.plan
         known = {c.name for c in fleet.clusters}
         if self.config.clusters:
             unknown = sorted(set(self.config.clusters) - known)
@@ -251,14 +265,13 @@ class Reconciler:
         else:
             # Pull-mode members are reconciled by their own agent, not pushed to.
             names = tuple(sorted(c.name for c in fleet.clusters if c.sync_mode != "Pull"))
-        secrets = frozenset(secret_values(m for ms in plan.manifests.values() for m in ms.values()))
         for warning in plan.warnings:
             log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
-                      message=redact(str(warning), secrets))
-        return Desired(revision, fleet, plan, names, source.commit(revision).message, secrets,
-                       rendered, record, render)
+                      message=redact(str(warning), made.secrets))
+        return Desired(revision, fleet, plan, names, source.commit(revision).message, made.secrets,
+                       made.rendered, made.record, made.mode)
 
-    def _render(self, files: Mapping[str, bytes]) -> tuple[Fleet, Plan, Mapping[str, bytes], RenderRecord | None, str]:
+    def _render(self, files: Mapping[str, bytes]) -> _Rendered:
         """Plan the fleet files: from the last good plan when only templates changed
         (:mod:`gitfleet.plan.incremental`; the same plan a full render gives), else in
         full. Raises ``GitfleetError`` for a fleet repo that does not load or plan."""
@@ -271,14 +284,18 @@ class Reconciler:
                             redact(str(exc), previous.secrets))
                 outcome = Fallback(f"incremental render failed: {type(exc).__name__}")
             if isinstance(outcome, Increment):
-                rendered = apply_increment(previous.rendered, outcome)
-                return (outcome.fleet, patch_plan(previous.plan, outcome), rendered,
-                        outcome.record, "incremental")
+                plan = patch_plan(previous.plan, outcome)
+                touched = outcome.cleared | set(outcome.replanned)
+                # Scanning every manifest for Secret values costs more than the rest of a
+                # small re-render; only a changed Secret can change them.
+                secrets = _plan_secrets(plan) if any(_SECRET_KEY in k for k in touched) else previous.secrets
+                return _Rendered(outcome.fleet, plan, apply_increment(previous.rendered, outcome), outcome.record,
+                                 "incremental", secrets)
             log.debug("full render: %s", outcome.reason)
         fleet = load_fleet(files)
         # The record stays in this process: the tool never changes under it.
         plan, record = render_full(fleet, files, _IN_PROCESS)
-        return fleet, plan, plan_to_tree(plan), record, "full"
+        return _Rendered(fleet, plan, plan_to_tree(plan), record, "full", _plan_secrets(plan))
 
     def _clusters_key(self, desired: Desired) -> str:
         """Identifies the cluster set: the clusters chosen and how they are reached."""
@@ -433,6 +450,10 @@ class Reconciler:
                   seconds=round(report.seconds, 3), render=report.render,
                   **{f"{name}_s": round(t, 3) for name, t in sorted(report.phases.items())},
                   error=report.error)
+
+
+def _plan_secrets(plan: Plan) -> frozenset[str]:
+    return frozenset(secret_values(m for ms in plan.manifests.values() for m in ms.values()))
 
 
 def _close(clients: Iterable[KubeClient | Exception]) -> None:

@@ -151,3 +151,31 @@ def test_a_held_cluster_keeps_what_the_branch_holds_now(fleet_repo: FleetRepo, t
     assert status is not None
     assert status.files[path] == b"applied: elsewhere\n"
     assert b"bonjour" in status.files[f"clusters/member1/{NS}/core.ConfigMap.cfg.yaml"]
+
+
+SECRET = """apiVersion: v1
+kind: Secret
+metadata: {{name: creds, namespace: shop}}
+stringData: {{password: {value}}}
+"""
+
+
+def test_secret_values_follow_an_incremental_change(fleet_repo: FleetRepo, reconciler: Reconciler) -> None:
+    """Log lines are scrubbed of the Secret values of the plan: they must follow a
+    Secret template added or changed by a commit that is planned incrementally."""
+    policy = pull_fleet()["policies/pp.yaml"].replace(  # type: ignore[union-attr]
+        "    - {apiVersion: v1, kind: ConfigMap, name: cfg}",
+        "    - {apiVersion: v1, kind: ConfigMap, name: cfg}\n    - {apiVersion: v1, kind: Secret, name: creds}")
+    fleet_repo.commit({**pull_fleet(), "policies/pp.yaml": policy})
+    reconciler.run_cycle()
+    for value in ("hunter2", "correct-horse"):
+        fleet_repo.commit({**pull_fleet(), "policies/pp.yaml": policy,
+                           "templates/creds.yaml": SECRET.format(value=value)})
+        report = reconciler.run_cycle()
+        assert (report.outcome, report.render) == ("applied", "incremental")
+        desired = reconciler._memory.desired  # what every log line of the next cycles is scrubbed with
+        assert desired is not None and value in desired.secrets
+    fleet_repo.commit({**pull_fleet(greeting="bonjour"), "policies/pp.yaml": policy,
+                       "templates/creds.yaml": SECRET.format(value="correct-horse")})
+    reconciler.run_cycle()
+    assert "correct-horse" in reconciler._memory.desired.secrets  # type: ignore[union-attr]
