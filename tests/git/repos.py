@@ -1,12 +1,18 @@
-"""Real Git repositories for the tests, made with pygit2 (no `git` process)."""
+"""Real Git repositories for the tests, made with pygit2, and real remotes on loopback
+(``git daemon``, ``git http-backend``) to fetch from and push to."""
 
 from __future__ import annotations
 
+import base64
+import os
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pygit2
@@ -84,3 +90,92 @@ def fsck(path: Path) -> None:
     """`git fsck --strict` must find nothing wrong."""
     subprocess.run(["git", "-C", str(path), "fsck", "--strict", "--no-dangling"], check=True,
                    capture_output=True, timeout=60)
+
+
+class _SmartHttp(BaseHTTPRequestHandler):
+    """Git's smart HTTP protocol through ``git http-backend`` (CGI), behind Basic auth
+    with one user and token, as a Git host serves it."""
+
+    base: Path
+    authorization: str
+    requests: list[tuple[str, str, bool]]  # (method, path, authorized), for the tests
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _serve(self) -> None:
+        path, _, query = self.path.partition("?")
+        authorized = self.headers.get("Authorization") == self.authorization
+        self.requests.append((self.command, path, authorized))
+        body = self._body() if self.command == "POST" else b""
+        if not authorized:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="fleet"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_PROJECT_ROOT": str(self.base),
+            "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": "fleet-bot", "REMOTE_ADDR": "127.0.0.1",
+            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
+            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+        }
+        out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False).stdout
+        head, _, payload = out.partition(b"\r\n\r\n")
+        status, headers = 200, []
+        for line in head.decode().split("\r\n"):
+            key, _, value = line.partition(":")
+            if key.lower() == "status":
+                status = int(value.split()[0])
+            elif key:
+                headers.append((key, value.strip()))
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@dataclass
+class HttpRemote:
+    url: str  # the URL prefix of the repositories below ``base``
+    requests: list[tuple[str, str, bool]]
+
+
+@contextmanager
+def git_http(base: Path, user: str, token: str) -> Iterator[HttpRemote]:
+    """Every repository below ``base`` served over smart HTTP on a free loopback port,
+    fetch and push, to ``user`` with ``token`` only (HTTP Basic)."""
+    credentials = base64.b64encode(f"{user}:{token}".encode()).decode()
+    requests: list[tuple[str, str, bool]] = []
+    handler = type("Handler", (_SmartHttp,), {"base": base, "authorization": f"Basic {credentials}",
+                                              "requests": requests})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield HttpRemote(f"http://127.0.0.1:{server.server_address[1]}", requests)
+    finally:
+        server.shutdown()
+        server.server_close()
