@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what gitfleet's cluster tier needs: etcd, openssl, and a kube-apiserver built
-# once from Debian's `kubernetes` source package (no registry ships a prebuilt one).
+# Installs what gitfleet's test tiers need beyond Python: etcd, openssl, kubectl and a
+# kube-apiserver built once from Debian's `kubernetes` source package (no registry ships a
+# prebuilt one) for the cluster tier, and an OpenSSH server for the Git tier's SSH remote.
 # The binary is cached outside the repository and reused on later runs; running the
 # script again is cheap and changes nothing.
 #
@@ -25,6 +26,9 @@ command -v etcd >/dev/null 2>&1 || need_apt+=(etcd-server)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # bench/apply.py compares with kubectl; Debian's kubernetes-client provides one.
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
+# The Git tier's SSH remote (tests/git/test_ssh_remote.py): an OpenSSH server on loopback.
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
 if ! have_bin; then
   need_apt+=(golang-go rsync jq dpkg-dev golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
 fi

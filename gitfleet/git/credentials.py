@@ -8,7 +8,10 @@ operator points at, never from the fleet repo, and never printed.
 | ``GITFLEET_SSH_KEY`` | path of an SSH private key (``<key>.pub`` is used when present) |
 | ``GITFLEET_SSH_KEY_PASSPHRASE`` / ``GITFLEET_SSH_KEY_PASSPHRASE_FILE`` | its passphrase |
 
-Without an SSH key, SSH remotes use the running ssh-agent.
+Without an SSH key, SSH remotes use the running ssh-agent. An SSH remote's host key
+must be in ``$HOME/.ssh/known_hosts`` (libgit2 reads no other file, and takes ``$HOME``
+when it starts); an unknown or changed host key is refused, as is an HTTPS certificate
+that does not verify.
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ def _value_or_file(env: Mapping[str, str], name: str) -> str | None:
         raise GitSourceError(f"cannot read {name}_FILE {path}: {exc.strerror}") from None
 
 
+def known_hosts_file() -> str:
+    """Where libgit2 looks up SSH host keys: ``.ssh/known_hosts`` in its home folder
+    (``$HOME`` as the process started)."""
+    return os.path.join(pygit2.settings.homedir or os.path.expanduser("~"), ".ssh", "known_hosts")
+
+
 class GitfleetCallbacks(pygit2.RemoteCallbacks):
     """Hands out the configured credentials (bounded) and records push rejections."""
 
@@ -95,6 +104,20 @@ class GitfleetCallbacks(pygit2.RemoteCallbacks):
         raise GitSourceError(
             f"{redact_url(url)} asks for credentials: set GITFLEET_GIT_TOKEN (HTTPS) or GITFLEET_SSH_KEY (SSH)"
         )
+
+    def certificate_check(self, certificate: None, valid: bool, host: bytes) -> bool:
+        # pygit2's default hands the decision back to libgit2, which (1.9) lets an SSH
+        # host key through that ~/.ssh/known_hosts does not hold, or holds another key
+        # for: a man in the middle could serve the fleet repo and take the pushes.
+        if not valid:
+            name = host.decode(errors="replace")
+            raise GitSourceError(
+                f"the identity of {name} could not be verified: for SSH, its host key must be in"
+                f" {known_hosts_file()} (e.g. `ssh-keyscan -p PORT {name} >> {known_hosts_file()}` after"
+                " checking the fingerprint); for HTTPS, its certificate must chain to a trusted CA"
+                " (SSL_CERT_FILE)"
+            )
+        return True
 
     def push_update_reference(self, refname: str, message: str | None) -> None:
         if message:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import getpass
 import os
 import socket
 import subprocess
@@ -179,3 +180,65 @@ def git_http(base: Path, user: str, token: str) -> Iterator[HttpRemote]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+SSHD = "/usr/sbin/sshd"
+
+
+@dataclass
+class SshRemote:
+    url: str  # ssh://USER@127.0.0.1:PORT — append an absolute path
+    host_key_line: str  # the known_hosts line of the server
+    client_key: Path  # authorized: a key without passphrase
+    locked_key: Path  # authorized: a key with passphrase LOCKED_PASSPHRASE
+    stranger_key: Path  # not authorized
+
+
+LOCKED_PASSPHRASE = "open sesame"
+
+
+def _keygen(path: Path, passphrase: str = "") -> Path:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", path.name, "-f", str(path)],
+                   check=True, capture_output=True)
+    return path
+
+
+@contextmanager
+def sshd(work: Path, lifetime: int = 300) -> Iterator[SshRemote]:
+    """An OpenSSH server on a free loopback port, logging in the current user with two
+    authorized keys, so Git runs ``git-upload-pack``/``git-receive-pack`` there as a Git
+    host's SSH endpoint does. ``timeout`` ends it after ``lifetime`` seconds even if the
+    test process dies."""
+    work.mkdir(parents=True, exist_ok=True)
+    host = _keygen(work / "host_key")
+    client, locked = _keygen(work / "client"), _keygen(work / "locked", LOCKED_PASSPHRASE)
+    stranger = _keygen(work / "stranger")
+    (work / "authorized_keys").write_text(
+        (work / "client.pub").read_text() + (work / "locked.pub").read_text())
+    port = free_port()
+    user = getpass.getuser()
+    (work / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host}\nPidFile {work / 'sshd.pid'}\n"
+        f"AuthorizedKeysFile {work / 'authorized_keys'}\nStrictModes no\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nUsePAM no\n"
+        f"PermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel ERROR\n")
+    Path("/run/sshd").mkdir(exist_ok=True)  # its privilege separation folder
+    proc = subprocess.Popen(["timeout", str(lifetime), SSHD, "-D", "-e", "-f", str(work / "sshd_config")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else ""
+                    raise RuntimeError(f"sshd did not start: {err}") from None
+                time.sleep(0.05)
+        key_type, key = host.with_name("host_key.pub").read_text().split()[:2]
+        yield SshRemote(f"ssh://{user}@127.0.0.1:{port}", f"[127.0.0.1]:{port} {key_type} {key}\n",
+                        client, locked, stranger)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
