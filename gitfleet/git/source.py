@@ -10,6 +10,7 @@ the working tree is read from disk, uncommitted edits included.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -22,8 +23,11 @@ from pygit2.enums import FileMode
 
 from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import GitSourceError
+from gitfleet.git.housekeeping import pack_if_needed
 from gitfleet.git.treebuild import blob_data
 from gitfleet.git.worktree import FLEET_SUFFIXES, read_directory
+
+log = logging.getLogger(__name__)
 
 DEFAULT_REMOTE = "origin"
 MIRROR_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
@@ -58,9 +62,22 @@ class GitSource:
     remote: str | None = None
     credentials: Credentials = field(default_factory=Credentials)
     display: str = ""
+    owned: bool = False  # a mirror in gitfleet's cache: nobody else writes to it
 
     def callbacks(self) -> GitfleetCallbacks:
         return GitfleetCallbacks(self.credentials)
+
+    def tidy(self) -> int:
+        """Pack a mirror's loose objects once there are many (status commits add them;
+        see :mod:`gitfleet.git.housekeeping`); how many were packed. A repository that
+        is not gitfleet's own is left to git."""
+        if not self.owned or self.repo is None:
+            return 0
+        try:
+            return pack_if_needed(self.repo)
+        except (OSError, pygit2.GitError) as exc:  # housekeeping must not fail a render
+            log.warning("could not pack the loose objects of %s: %s", self.display, exc)
+            return 0
 
     def _require_repo(self) -> pygit2.Repository:
         if self.repo is None:
@@ -191,7 +208,7 @@ def _open_mirror(url: str, creds: Credentials, cache_dir: Path | None, fetch: bo
     shown = redact_url(url)
     if path.exists():
         source = GitSource(
-            repo=pygit2.Repository(str(path)), remote=DEFAULT_REMOTE, credentials=creds, display=shown
+            repo=pygit2.Repository(str(path)), remote=DEFAULT_REMOTE, credentials=creds, display=shown, owned=True
         )
         if fetch:
             source.fetch()
@@ -214,7 +231,8 @@ def _open_mirror(url: str, creds: Credentials, cache_dir: Path | None, fetch: bo
         raise GitSourceError(f"cloning {shown} failed: {redact_url(str(exc))}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return GitSource(repo=pygit2.Repository(str(path)), remote=DEFAULT_REMOTE, credentials=creds, display=shown)
+    return GitSource(repo=pygit2.Repository(str(path)), remote=DEFAULT_REMOTE, credentials=creds, display=shown,
+                     owned=True)
 
 
 def _follow_remote_head(repo: pygit2.Repository) -> None:

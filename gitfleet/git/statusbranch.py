@@ -335,7 +335,27 @@ def record_status(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> StatusOutcome:
     """:func:`commit_status`, also saying which render key the branch now holds (of
-    this render's commit, not of whatever a racing writer adds after it)."""
+    this render's commit, not of whatever a racing writer adds after it). A mirror in
+    gitfleet's cache has its loose objects packed once there are many
+    (:meth:`GitSource.tidy`)."""
+    outcome = _record(repo, branch, files, source_sha, extra_files, push, summary, dirty, remote, max_attempts)
+    if isinstance(repo, GitSource):
+        repo.tidy()
+    return outcome
+
+
+def _record(
+    repo: RepoLike,
+    branch: str,
+    files: Mapping[str, FileData] | RenderDelta,
+    source_sha: str,
+    extra_files: Mapping[str, bytes] | None,
+    push: bool,
+    summary: str | None,
+    dirty: bool,
+    remote: str | None,
+    max_attempts: int,
+) -> StatusOutcome:
     r, default_remote, creds = _unwrap(repo)
     ref_name = _ref_name(branch)
     remote_name = remote or default_remote
