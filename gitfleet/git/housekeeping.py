@@ -1,9 +1,9 @@
 """Packing the loose objects of a repository gitfleet owns (a remote's mirror in the
 cache folder).
 
-Every status commit adds loose objects: a one-template change on 200 clusters writes
-~600 (the changed manifests and every tree above them), each its own file of at least
-one disk block. git packs them with ``git gc --auto``; libgit2 never does, so a
+Every status commit adds loose objects: the changed manifests and every tree above
+them (a one-template change on the 200-cluster bench fleet adds ~100 new ones, clusters
+with the same content sharing theirs), each its own file of at least one disk block. git packs them with ``git gc --auto``; libgit2 never does, so a
 reconciler running for months would fill its cache volume with millions of small files
 and slow every lookup. Past git's own threshold, this moves them into one pack.
 
