@@ -60,6 +60,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, seconds: float = 10) -> None:
+    """Until ``proc`` accepts connections on loopback ``port``; raise when it exits or
+    takes longer than ``seconds`` (with its stderr, when that is piped)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else ""
+                raise RuntimeError(f"{what} did not start: {err}".rstrip(": ")) from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def git_daemon(base: Path, lifetime: int = 300) -> Iterator[str]:
     """``git daemon`` serving every repository below ``base`` (fetch and push) on a free
@@ -72,15 +87,7 @@ def git_daemon(base: Path, lifetime: int = 300) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("git daemon did not start") from None
-                time.sleep(0.05)
+        wait_for_port(port, proc, "git daemon")
         yield f"git://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -112,7 +119,7 @@ class _SmartHttp(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip(), 16)
                 if size == 0:
@@ -226,16 +233,7 @@ def sshd(work: Path, lifetime: int = 300) -> Iterator[SshRemote]:
     proc = subprocess.Popen(["timeout", str(lifetime), SSHD, "-D", "-e", "-f", str(work / "sshd_config")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else ""
-                    raise RuntimeError(f"sshd did not start: {err}") from None
-                time.sleep(0.05)
+        wait_for_port(port, proc, "sshd")
         key_type, key = host.with_name("host_key.pub").read_text().split()[:2]
         yield SshRemote(f"ssh://{user}@127.0.0.1:{port}", f"[127.0.0.1]:{port} {key_type} {key}\n",
                         client, locked, stranger)
