@@ -34,8 +34,8 @@ from gitfleet.plan.incremental import (
     RenderRecord,
     decode_record,
     encode_record,
-    plan_increment,
     render_full,
+    try_increment,
 )
 from gitfleet.status.layout import PLACEMENTS_FILE, plan_to_tree, status_branch_name
 
@@ -100,11 +100,9 @@ def prepare_commit(repo_path: str, rev: str | None, branch: str | None) -> Prepa
     tool = tool_fingerprint()
     tip, record, reason = _remembered(source, guess)
     if record is not None and tip is not None:
-        try:
-            outcome = plan_increment(record, files, tool)
-        except Exception as exc:  # noqa: BLE001 - a bug here must not cost the render
-            log.warning("incremental render failed (%s: %s); rendering in full", type(exc).__name__, exc)
-            outcome = Fallback(f"incremental render failed: {exc}")
+        outcome = try_increment(record, files, tool)
+        if isinstance(outcome, Fallback) and outcome.failed:
+            log.warning("%s; rendering in full", outcome.reason)
         if isinstance(outcome, Fallback):
             reason = outcome.reason
         elif (branch or outcome.fleet.settings.status_branch) != guess:

@@ -338,24 +338,6 @@ def record_status(
     this render's commit, not of whatever a racing writer adds after it). A mirror in
     gitfleet's cache has its loose objects packed once there are many
     (:meth:`GitSource.tidy`)."""
-    outcome = _record(repo, branch, files, source_sha, extra_files, push, summary, dirty, remote, max_attempts)
-    if isinstance(repo, GitSource):
-        repo.tidy()
-    return outcome
-
-
-def _record(
-    repo: RepoLike,
-    branch: str,
-    files: Mapping[str, FileData] | RenderDelta,
-    source_sha: str,
-    extra_files: Mapping[str, bytes] | None,
-    push: bool,
-    summary: str | None,
-    dirty: bool,
-    remote: str | None,
-    max_attempts: int,
-) -> StatusOutcome:
     r, default_remote, creds = _unwrap(repo)
     ref_name = _ref_name(branch)
     remote_name = remote or default_remote
@@ -376,12 +358,14 @@ def _record(
         assert isinstance(commit, pygit2.Commit)
         outcome = StatusOutcome(str(new) if new is not None else None, render_key(commit.tree),
                                 str(parent) if parent is not None else None, str(commit.tree.id))
-        if not push:
-            return outcome
-        assert remote_name is not None
-        if _push(r, remote_name, ref_name, creds):
-            return outcome
-        remote_tip = _fetch_remote_tip(r, remote_name, ref_name, creds)
+        if push:
+            assert remote_name is not None
+            if not _push(r, remote_name, ref_name, creds):
+                remote_tip = _fetch_remote_tip(r, remote_name, ref_name, creds)
+                continue
+        if isinstance(repo, GitSource):
+            repo.tidy()
+        return outcome
     if push:
         raise PushRejected(
             f"the status branch {branch} on {remote_name} kept moving: gave up after {max_attempts} attempts;"

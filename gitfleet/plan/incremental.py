@@ -104,9 +104,11 @@ class Increment:
 
 @dataclass(frozen=True)
 class Fallback:
-    """A full render is needed; ``reason`` says why (for logs and tests)."""
+    """A full render is needed; ``reason`` says why (for logs and tests). ``failed``:
+    because of a bug in the incremental render, which deserves a warning."""
 
     reason: str
+    failed: bool = False
 
 
 def blob_id(data: bytes) -> str:
@@ -322,6 +324,16 @@ def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) 
         warnings=tuple(w for p in sorted(warnings) for w in warnings[p]),
     )
     return _replan(record, fleet, new_templates, old_keys, sources, warnings)
+
+
+def try_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) -> Increment | Fallback:
+    """:func:`plan_increment`, with any exception it raises (a bug: inputs it cannot
+    handle are Fallbacks already) turned into a failed Fallback, so that the full render
+    runs instead and reports whatever is really wrong."""
+    try:
+        return plan_increment(record, files, tool)
+    except Exception as exc:  # noqa: BLE001 - a bug here must not cost the render
+        return Fallback(f"incremental render failed ({type(exc).__name__}: {exc})", failed=True)
 
 
 def _replan(

@@ -52,8 +52,8 @@ from gitfleet.plan.incremental import (
     RenderRecord,
     apply_increment,
     patch_plan,
-    plan_increment,
     render_full,
+    try_increment,
 )
 from gitfleet.reconcile.config import RunConfig
 from gitfleet.reconcile.logfmt import log as log_event
@@ -277,12 +277,9 @@ class Reconciler:
         full. Raises ``GitfleetError`` for a fleet repo that does not load or plan."""
         previous = self._memory.desired
         if previous is not None and previous.record is not None:
-            try:
-                outcome = plan_increment(previous.record, files, previous.record.tool)
-            except Exception as exc:  # noqa: BLE001 - a bug here must not cost the cycle
-                log.warning("incremental render failed (%s: %s); rendering in full", type(exc).__name__,
-                            redact(str(exc), previous.secrets))
-                outcome = Fallback(f"incremental render failed: {type(exc).__name__}")
+            outcome = try_increment(previous.record, files, previous.record.tool)
+            if isinstance(outcome, Fallback) and outcome.failed:
+                log.warning("%s; rendering in full", redact(outcome.reason, previous.secrets))
             if isinstance(outcome, Increment):
                 plan = patch_plan(previous.plan, outcome)
                 touched = outcome.cleared | set(outcome.replanned)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from gitfleet.errors import InputError
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
+from gitfleet.plan import incremental
 from gitfleet.plan.build import build_plan
 from gitfleet.plan.incremental import (
     Fallback,
@@ -32,6 +33,7 @@ from gitfleet.plan.incremental import (
     patch_plan,
     plan_increment,
     render_full,
+    try_increment,
 )
 from gitfleet.status.layout import LayoutError, plan_to_tree
 
@@ -555,3 +557,22 @@ def test_a_damaged_record_is_a_cache_miss(damage: Callable[[bytes], bytes]) -> N
 
 def test_blob_id_is_gits() -> None:
     assert blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"  # git hash-object
+
+
+def test_a_bug_in_the_incremental_render_becomes_a_failed_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = encode(base_fleet())
+    _, record, _ = recorded(files)
+    edited = encode({**base_fleet(), "templates/app-0.yaml": base_fleet()["templates/app-0.yaml"] + "\n"})
+    assert isinstance(try_increment(record, edited, TOOL), Increment)
+
+    def broken(*args: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(incremental, "_replan", broken)
+    outcome = try_increment(record, edited, TOOL)
+    assert isinstance(outcome, Fallback) and outcome.failed
+    assert "KeyError" in outcome.reason and "a bug" in outcome.reason
+    # An input that only a full render can take is a plain Fallback, not a failure.
+    policy_edit = encode({**base_fleet(), "policies/apps.yaml": base_fleet()["policies/apps.yaml"] + "\n"})
+    plain = try_increment(record, policy_edit, TOOL)
+    assert isinstance(plain, Fallback) and not plain.failed
