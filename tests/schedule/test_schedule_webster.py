@@ -1,6 +1,10 @@
-"""Webster/Sainte-Laguë seat-by-seat division (KARMADA-SEMANTICS §2.6, pitfall 1)."""
+"""Webster/Sainte-Laguë division (KARMADA-SEMANTICS §2.6, pitfall 1): Karmada's
+seat-by-seat results, computed without dealing seat by seat."""
 
 from __future__ import annotations
+
+import heapq
+import time
 
 import pytest
 from hypothesis import given
@@ -60,3 +64,56 @@ def test_webster_properties(seats: int, votes: dict[str, int]) -> None:
         for b, vb in pairs:
             if va > vb:
                 assert result[a] >= result[b]
+
+
+def _seat_by_seat(seats: int, votes: list[tuple[str, int]]) -> dict[str, int]:
+    """Karmada's dispenser as written: one seat at a time to the highest float64
+    priority, ties to fewer seats, then to the smaller name."""
+    result = {name: 0 for name, _ in votes}
+    if seats <= 0 or sum(v for _, v in votes) <= 0:
+        return result
+    weight = dict(votes)
+    heap = [(-(float(v) / 1.0), 0, name) for name, v in votes]
+    heapq.heapify(heap)
+    for _ in range(seats):
+        _, taken, name = heapq.heappop(heap)
+        result[name] = taken + 1
+        heapq.heappush(heap, (-(float(weight[name]) / float(2 * taken + 3)), taken + 1, name))
+    return result
+
+
+@given(
+    seats=st.integers(min_value=0, max_value=3000),
+    votes=st.dictionaries(
+        st.text(alphabet="abcdefgh", min_size=1, max_size=4),
+        st.one_of(st.integers(min_value=0, max_value=60), st.integers(min_value=0, max_value=2**31 - 1)),
+        min_size=1, max_size=12,
+    ),
+)
+def test_webster_equals_seat_by_seat(seats: int, votes: dict[str, int]) -> None:
+    pairs = list(votes.items())
+    assert webster(seats, pairs) == _seat_by_seat(seats, pairs)
+
+
+@pytest.mark.parametrize(
+    ("seats", "votes"),
+    [
+        (10_000, [("a", 1), ("b", 1), ("c", 1)]),  # exact ties at every threshold
+        (9_999, [(f"c{i:02d}", 7) for i in range(40)]),
+        (5_000, [("big", 10**9), ("small", 1)]),
+        (4_321, [(f"c{i:02d}", i + 1) for i in range(50)]),
+        (60, [(f"c{i:02d}", i % 3) for i in range(50)]),  # fewer seats than twice the parties
+    ],
+    ids=["equal-votes", "equal-many", "lopsided", "ramp", "few-seats"],
+)
+def test_webster_equals_seat_by_seat_table(seats: int, votes: list[tuple[str, int]]) -> None:
+    assert webster(seats, votes) == _seat_by_seat(seats, votes)
+
+
+def test_int32_replicas_over_fifty_clusters_is_fast() -> None:
+    votes = [(f"member{i:02d}", (i * 7919) % 97 + 1) for i in range(50)]
+    start = time.perf_counter()
+    result = webster(2_147_483_647, votes)
+    elapsed = time.perf_counter() - start
+    assert sum(result.values()) == 2_147_483_647
+    assert elapsed < 0.5
