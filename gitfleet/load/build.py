@@ -8,10 +8,11 @@ schema and the admission checks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gitfleet.model.cluster import Cluster, ResourceSummary, Taint
+from gitfleet.model.overriders import OVERRIDERS
 from gitfleet.model.policy import (
     ClusterAffinity,
     ClusterAffinityTerm,
@@ -196,41 +197,57 @@ def _patch_op(raw: Mapping[str, Any], path_key: str) -> PatchOp:
     return PatchOp(op=raw["operator"], path=raw[path_key], value=raw.get("value"), has_value="value" in raw)
 
 
-def overriders(raw: Any) -> Overriders:
-    raw = _d(raw)
+def _metadata_overriders(entries: Any) -> tuple[MetadataOverrider, ...]:
+    return tuple(MetadataOverrider(e["operator"], dict(_d(e.get("value")))) for e in entries or ())
 
-    def metadata(entries: Any) -> tuple[MetadataOverrider, ...]:
-        return tuple(MetadataOverrider(e["operator"], dict(_d(e.get("value")))) for e in entries or ())
 
-    def command(entries: Any) -> tuple[CommandArgsOverrider, ...]:
-        return tuple(
-            CommandArgsOverrider(e["containerName"], e["operator"], _strs(e.get("value"))) for e in entries or ()
+def _command_overriders(entries: Any) -> tuple[CommandArgsOverrider, ...]:
+    return tuple(CommandArgsOverrider(e["containerName"], e["operator"], _strs(e.get("value"))) for e in entries or ())
+
+
+def _image_overriders(entries: Any) -> tuple[ImageOverrider, ...]:
+    return tuple(
+        ImageOverrider(
+            component=i["component"],
+            operator=i["operator"],
+            value=i.get("value") or "",
+            predicate_path=_d(i.get("predicate")).get("path"),
         )
+        for i in entries or ()
+    )
 
-    fields = []
-    for f in raw.get("fieldOverrider") or ():
-        fields.append(FieldOverrider(
+
+def _field_overriders(entries: Any) -> tuple[FieldOverrider, ...]:
+    return tuple(
+        FieldOverrider(
             field_path=f["fieldPath"],
             json_ops=tuple(_patch_op(o, "subPath") for o in f["json"]) if f.get("json") else None,
             yaml_ops=tuple(_patch_op(o, "subPath") for o in f["yaml"]) if f.get("yaml") else None,
-        ))
-    return Overriders(
-        plaintext=tuple(_patch_op(p, "path") for p in raw.get("plaintext") or ()),
-        image=tuple(
-            ImageOverrider(
-                component=i["component"],
-                operator=i["operator"],
-                value=i.get("value") or "",
-                predicate_path=_d(i.get("predicate")).get("path"),
-            )
-            for i in raw.get("imageOverrider") or ()
-        ),
-        command=command(raw.get("commandOverrider")),
-        args=command(raw.get("argsOverrider")),
-        labels=metadata(raw.get("labelsOverrider")),
-        annotations=metadata(raw.get("annotationsOverrider")),
-        field=tuple(fields),
+        )
+        for f in entries or ()
     )
+
+
+def _plaintext(entries: Any) -> tuple[PatchOp, ...]:
+    return tuple(_patch_op(p, "path") for p in entries or ())
+
+
+# How each overrider of gitfleet.model.overriders.OVERRIDERS is read, by API name.
+_OVERRIDER_PARSERS: Mapping[str, Callable[[Any], tuple[Any, ...]]] = {
+    "imageOverrider": _image_overriders,
+    "commandOverrider": _command_overriders,
+    "argsOverrider": _command_overriders,
+    "labelsOverrider": _metadata_overriders,
+    "annotationsOverrider": _metadata_overriders,
+    "fieldOverrider": _field_overriders,
+    "plaintext": _plaintext,
+}
+
+
+def overriders(raw: Any) -> Overriders:
+    raw = _d(raw)
+    return Overriders(**{kind.attribute: _OVERRIDER_PARSERS[kind.api_name](raw.get(kind.api_name))
+                         for kind in OVERRIDERS})
 
 
 def override_policy(doc: Mapping[str, Any], pos: SourcePos) -> OverridePolicy:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from gitfleet.load import syntax
 from gitfleet.load.report import Reporter
 from gitfleet.load.yamlio import JsonPath
+from gitfleet.model.overriders import API_NAMES
 
 SPREAD_FIELDS = ("cluster", "region", "zone", "provider")
 FIELD_SELECTOR_KEYS = ("provider", "region", "zone")
@@ -273,10 +274,6 @@ def _check_failover(spec: dict[str, Any], report: Reporter) -> None:
 # OverridePolicy / ClusterOverridePolicy
 
 
-_OVERRIDER_NAMES = ("plaintext", "imageOverrider", "commandOverrider", "argsOverrider",
-                    "labelsOverrider", "annotationsOverrider", "fieldOverrider")
-
-
 def check_override_policy(doc: dict[str, Any], policy_ns: str | None, report: Reporter) -> None:
     spec = _m(doc.get("spec"))
     check_resource_selectors(spec, policy_ns, report)
@@ -285,7 +282,7 @@ def check_override_policy(doc: dict[str, Any], policy_ns: str | None, report: Re
         if "overrideRules" in spec:
             report.error(("spec", "targetCluster"), "overrideRules and targetCluster can't co-exist")
     overriders = _m(spec.get("overriders"))
-    if any(_l(overriders.get(n)) for n in _OVERRIDER_NAMES) and "overrideRules" in spec:
+    if any(_l(overriders.get(n)) for n in API_NAMES) and "overrideRules" in spec:
         report.error(("spec", "overriders"), "overrideRules and overriders can't co-exist")
     if "overriders" in spec:
         _check_overriders(overriders, ("spec", "overriders"), report)

@@ -60,7 +60,7 @@ class AppliedOverride:
     pointer: str  # JSON pointer into the manifest
     policy: str  # OverridePolicy/<ns>/<name> or ClusterOverridePolicy/<name>
     rule: int  # index in overrideRules
-    overrider: str  # plaintext | imageOverrider | commandOverrider | ... | fieldOverrider
+    overrider: str  # an API name of gitfleet.model.overriders.OVERRIDERS
     old: Any = None
     new: Any = None
 

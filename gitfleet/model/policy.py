@@ -173,13 +173,16 @@ class FieldOverrider:
 
 @dataclass(frozen=True)
 class Overriders:
-    plaintext: tuple[PatchOp, ...] = ()
+    """One rule's overriders, one field per row of
+    :data:`gitfleet.model.overriders.OVERRIDERS`, in that (Karmada's) order."""
+
     image: tuple[ImageOverrider, ...] = ()
     command: tuple[CommandArgsOverrider, ...] = ()
     args: tuple[CommandArgsOverrider, ...] = ()
     labels: tuple[MetadataOverrider, ...] = ()
     annotations: tuple[MetadataOverrider, ...] = ()
     field: tuple[FieldOverrider, ...] = ()
+    plaintext: tuple[PatchOp, ...] = ()
 
 
 @dataclass(frozen=True)

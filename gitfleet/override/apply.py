@@ -3,8 +3,9 @@
 
 Order: policies as ``select.matching_policies`` gives them; within a policy its rules
 in list order, each only when its ``targetCluster`` is absent or matches the cluster;
-within a rule the fixed overrider order image, command, args, labels, annotations,
-field, plaintext, whatever the order in the YAML.
+within a rule the fixed overrider order of :data:`gitfleet.model.overriders.OVERRIDERS`
+(Karmada's: image, command, args, labels, annotations, field, plaintext), whatever the
+order in the YAML.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gitfleet.errors import OverrideError
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.match import cluster_matches
+from gitfleet.model.overriders import OVERRIDERS
 from gitfleet.model.plan import AppliedOverride
 from gitfleet.model.policy import OverridePolicy, Overriders
 from gitfleet.override._doc import OverriderFailure, diff
@@ -28,15 +30,21 @@ from gitfleet.override.select import matching_policies
 
 Step = Callable[[Mapping[str, Any], Any], Any]
 
-# (overrider name as in the API, Overriders attribute, function) in Karmada's order.
-STEPS: tuple[tuple[str, str, Step], ...] = (
-    ("imageOverrider", "image", apply_image_overriders),
-    ("commandOverrider", "command", apply_command_overriders),
-    ("argsOverrider", "args", apply_args_overriders),
-    ("labelsOverrider", "labels", apply_labels_overriders),
-    ("annotationsOverrider", "annotations", apply_annotations_overriders),
-    ("fieldOverrider", "field", apply_field_overriders),
-    ("plaintext", "plaintext", apply_plaintext),
+# The function of each overrider, by API name; the order is the table's.
+FUNCTIONS: Mapping[str, Step] = {
+    "imageOverrider": apply_image_overriders,
+    "commandOverrider": apply_command_overriders,
+    "argsOverrider": apply_args_overriders,
+    "labelsOverrider": apply_labels_overriders,
+    "annotationsOverrider": apply_annotations_overriders,
+    "fieldOverrider": apply_field_overriders,
+    "plaintext": apply_plaintext,
+}
+
+# (API name, Overriders attribute, function) in Karmada's order. A row of the table
+# without a function fails here, at import, not in the middle of a render.
+STEPS: tuple[tuple[str, str, Step], ...] = tuple(
+    (kind.api_name, kind.attribute, FUNCTIONS[kind.api_name]) for kind in OVERRIDERS
 )
 
 
