@@ -15,13 +15,8 @@ from typing import Any
 
 from gitfleet.apply.result import ClusterResult
 from gitfleet.load.yamlio import dump_yaml, load_plain
+from gitfleet.status.layout import status_path as status_path  # the one path rule, re-exported
 from gitfleet.status.secrets import redact
-
-STATUS_DIR = "status"
-
-
-def status_path(cluster: str) -> str:
-    return f"{STATUS_DIR}/{cluster}.yaml"
 
 
 def read_status(files: Mapping[str, bytes], cluster: str) -> dict[str, Any]:

@@ -12,16 +12,20 @@ from typing import Union
 import pygit2
 from pygit2.enums import FileMode
 
+from gitfleet.status.layout import check_relative_path
+
 # A file's content, or the id of a blob that already holds it.
 FileData = bytes | pygit2.Oid
 _Node = dict[str, Union[FileData, None, "_Node"]]
 
 
 def _nest(files: Mapping[str, FileData | None]) -> _Node:
-    """Paths as nested folders; ``None`` (a removal, for ``update_tree``) is kept."""
+    """Paths as nested folders; ``None`` (a removal, for ``update_tree``) is kept.
+    A path with an unsafe component (``..``, empty, a control character) raises
+    :class:`~gitfleet.status.layout.UnsafePathError` before anything is written."""
     root: _Node = {}
     for path, data in files.items():
-        parts = path.split("/")
+        parts = check_relative_path(path).split("/")
         node = root
         for part in parts[:-1]:
             child = node.setdefault(part, {})

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import InputError, PositionedError, Problem, TemplateError
-from gitfleet.load import build, checks, schema
+from gitfleet.load import build, checks, names, schema
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.identity import check_identity, with_namespace
 from gitfleet.load.jinja import render_documents, render_text, template_context
 from gitfleet.load.report import Reporter
 from gitfleet.load.unsupported import report_unsupported
-from gitfleet.load.yamlio import Locator, ParsedDocument, parse_documents
+from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, parse_documents
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
@@ -66,6 +66,30 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+def _report_errors(report: Reporter, where: JsonPath, what: str, value: str, errors: list[str]) -> bool:
+    """Report each of ``errors`` about ``value`` at ``where``; whether there was one."""
+    for err in errors:
+        report.error(where, f"invalid {what} {names.shown(value)}: {err}")
+    return bool(errors)
+
+
+def _valid_type(api_version: str, kind: str, report: Reporter) -> bool:
+    """apiVersion and kind as the API server reads them; a document whose type is not
+    one it could serve goes no further (its key would be nonsense, or a path)."""
+    bad = _report_errors(report, ("apiVersion",), "apiVersion", api_version, names.api_version_errors(api_version))
+    bad |= _report_errors(report, ("kind",), "kind", kind, names.kind_errors(kind))
+    return not bad
+
+
+def _check_meta(data: Mapping[str, Any], report: Reporter, key: str, rule: names.NameRule) -> None:
+    """``metadata.<key>`` of a Karmada object, when it is a string (the schema reports
+    every other shape)."""
+    meta = data.get("metadata")
+    value = meta.get(key) if isinstance(meta, dict) else None
+    if isinstance(value, str):
+        _report_errors(report, ("metadata", key), key, value, rule(value))
 
 
 class _MappedLocator(Locator):
@@ -199,6 +223,8 @@ class _Loader:
             report.error((), f"{' and '.join(missing)} missing: every document must be a Kubernetes object "
                          "with apiVersion and kind")
             return
+        if not _valid_type(api_version, kind, report):
+            return
         group = group_of(api_version)
         karmada_kind = (group == KARMADA_CLUSTER_GROUP and kind == "Cluster") or (
             group == KARMADA_POLICY_GROUP and kind in PP_KINDS + OP_KINDS)
@@ -234,6 +260,10 @@ class _Loader:
             if not report.has_errors:
                 self.clusters.append(build.cluster(data, pos, _copy(data)))
             return
+        group = group_of(data["apiVersion"])
+        _check_meta(data, report, "name", lambda name: names.name_errors(group, kind, name))
+        if kind in ("PropagationPolicy", "OverridePolicy"):
+            _check_meta(data, report, "namespace", names.namespace_errors)
         policy_ns = build.policy_namespace(data)
         self.policy_docs.append(_PolicyDoc(data, kind, report))
         if kind in PP_KINDS:
@@ -354,6 +384,13 @@ class _Loader:
                              "to the repo or set metadata.namespace")
                 return None
             namespaced = True
+        bad = _report_errors(report, ("metadata", "name"), f"name for a {kind}", name,
+                             names.name_errors(group_of(api_version), kind, name))
+        if namespaced and namespace is not None:
+            bad |= _report_errors(report, ("metadata", "namespace"), "namespace", namespace,
+                                  names.namespace_errors(namespace))
+        if bad:
+            return None
         ns = (namespace or build.DEFAULT_NAMESPACE) if namespaced else None
         obj = with_namespace(_copy(data), ns)
         return Template(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,11 +37,52 @@ class LayoutError(GitfleetError):
     """Two objects would be written to the same file, or a status file is unreadable."""
 
 
+class UnsafePathError(LayoutError):
+    """A name would not stay one file or folder name inside its folder."""
+
+
+# Besides '/', what no component may hold: a backslash is a separator on Windows checkouts, NUL
+# ends a C string, and a newline or other control character would start a new line of a
+# log, a diff or a `git ls-tree` listing.
+_UNSAFE_CHAR = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def path_component(value: str, what: str = "name") -> str:
+    """``value`` as one file or folder name, or :class:`UnsafePathError`.
+
+    Whatever the loader let through, a component can neither be empty, nor ``.``/``..``,
+    nor hold a separator or control character, nor be ``.git`` (which Git would refuse
+    to check out): so a path joined from components never leaves its folder.
+    """
+    if not value or value in (".", "..") or value.lower() == ".git" or _UNSAFE_CHAR.search(value):
+        raise UnsafePathError(f"{what} {value[:80]!r} cannot be a file or folder name: it must be non-empty, not"
+                              " '.' or '..', and hold no '/', '\\' or control character")
+    return value
+
+
+def check_relative_path(path: str) -> str:
+    """``path`` when it is a relative posix path of safe components (see
+    :func:`path_component`), else :class:`UnsafePathError`: the check every writer of
+    a tree (status branch, ``render --output-dir``) applies to each path it writes."""
+    for part in path.split("/"):
+        path_component(part, f"path {path[:200]!r}: component")
+    return path
+
+
 def manifest_path(cluster: str, manifest: Mapping[str, Any]) -> str:
-    """Where ``manifest`` lives on the status branch."""
+    """Where ``manifest`` lives on the status branch; the one place a resource key
+    becomes a path. Raises :class:`UnsafePathError` for a component that would not stay
+    one name inside its folder (the loader refuses such names first)."""
     rid = ResourceId.of(manifest)
-    folder = rid.namespace or CLUSTER_SCOPE_DIR
-    return f"{CLUSTERS_DIR}/{cluster}/{folder}/{rid.group or CORE_GROUP}.{rid.kind}.{rid.name}.yaml"
+    folder = path_component(rid.namespace, "namespace") if rid.namespace else CLUSTER_SCOPE_DIR
+    group = path_component(rid.group, "API group") if rid.group else CORE_GROUP
+    kind, name = path_component(rid.kind, "kind"), path_component(rid.name, "name")
+    return f"{CLUSTERS_DIR}/{path_component(cluster, 'cluster')}/{folder}/{group}.{kind}.{name}.yaml"
+
+
+def status_path(cluster: str) -> str:
+    """``status/<cluster>.yaml``: the apply report of one member."""
+    return f"{STATUS_DIR}/{path_component(cluster, 'cluster')}.yaml"
 
 
 # YAML text by exact content. Dumping is the slowest step of writing a render (PyYAML's
@@ -91,6 +133,7 @@ def plan_to_tree(plan: Plan) -> dict[str, bytes]:
     for cluster in sorted(plan.manifests):
         for key in sorted(plan.manifests[cluster]):
             manifest = plan.manifests[cluster][key]
+            # Components are checked (no '..', no '/'), so equal strings are equal files.
             path = manifest_path(cluster, manifest)
             if path in owners:
                 raise LayoutError(
