@@ -49,3 +49,21 @@ def _parse(value: object) -> Fraction:
     if exponent:
         return amount * Fraction(10) ** int(exponent[1:])
     return amount * _SUFFIX[suffix or ""]
+
+
+_BINARY_SUFFIXES = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+_DECIMAL_SUFFIXES = (("E", 10**18), ("P", 10**15), ("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+
+
+def format_bytes(amount: int) -> str:
+    """A whole number of bytes as a quantity is usually written: the largest binary
+    suffix that is exact (``16Gi``, ``1536Mi``), else the largest exact decimal one
+    (``500M``), else the bare number. ``parse_quantity`` reads it back exactly."""
+    if amount == 0:
+        return "0"
+    sign, size = ("-" if amount < 0 else ""), abs(amount)
+    for suffixes in (_BINARY_SUFFIXES, _DECIMAL_SUFFIXES):
+        for suffix, unit in suffixes:
+            if size % unit == 0:
+                return f"{sign}{size // unit}{suffix}"
+    return f"{sign}{size}"

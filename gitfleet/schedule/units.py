@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from gitfleet.model.quantity import format_bytes
+
 
 def _away_from_zero(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` (``denominator > 0``) rounded away from zero.
@@ -31,8 +33,15 @@ def milli_value(amount: Fraction) -> int:
     return _away_from_zero(amount.numerator * 1000, amount.denominator)
 
 
+# Resources counted in bytes: shown with the suffixes they are written with (16Gi).
+_BYTE_RESOURCES = frozenset({"memory", "ephemeral-storage", "storage"})
+
+
 def format_amount(name: str, amount: Fraction) -> str:
-    """A readable quantity for explanations: CPU in millicores, the rest as integers."""
+    """A readable quantity for explanations: CPU in millicores, byte amounts as
+    quantities (``16Gi``), the rest as integers."""
     if name == "cpu":
         return f"{milli_value(amount)}m"
+    if name in _BYTE_RESOURCES or name.startswith("hugepages-"):
+        return format_bytes(value(amount))
     return str(value(amount))
