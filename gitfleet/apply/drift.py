@@ -12,14 +12,13 @@ exact because the server normalised both.
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gitfleet.model.quantity import parse_quantity
-from gitfleet.status.secrets import digest as secret_digest
+from gitfleet.redaction import mask_at as _mask
 
 # Keys that identify an item of a list of objects, in the order tried (the merge keys
 # of the built-in kinds: containers, env, volumes by name; ports; mounts).
@@ -180,29 +179,6 @@ def rule_matches(rule: tuple[str, str], api_version: str, kind: str, pointer: st
 
 def is_ignored(rules: tuple[tuple[str, str], ...], api_version: str, kind: str, pointer: str) -> bool:
     return any(rule_matches(r, api_version, kind, pointer) for r in rules)
-
-
-def _mask(manifest: Mapping[str, Any], pointer: str, value: Any) -> Any:
-    """Secret values never leave the cluster in clear: drift on them shows digests."""
-    if manifest.get("kind") != "Secret" or manifest.get("apiVersion") != "v1" or value is None:
-        return value
-    parts = pointer.split("/")
-    if len(parts) < 2 or parts[1] not in ("data", "stringData"):
-        return value
-    meta = manifest.get("metadata") or {}
-    scope = f"{meta.get('namespace') or ''}/{meta.get('name') or ''}/"
-    if len(parts) == 2 and isinstance(value, Mapping):
-        return {k: secret_digest(scope + str(k), _decode(v)) for k, v in value.items()}
-    key = parts[2].replace("~1", "/").replace("~0", "~")
-    return secret_digest(scope + key, _decode(value))
-
-
-def _decode(value: Any) -> bytes:
-    text = str(value)
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return text.encode()
 
 
 def find_drift(

@@ -21,8 +21,9 @@ from gitfleet.apply.statusfile import cluster_status, inventory_keys, read_statu
 from gitfleet.kube.client import KubeClient
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import FleetSettings
+from gitfleet.redaction import Redactor
 from gitfleet.status.layout import CLUSTERS_DIR, plan_to_tree, tree_keys
-from gitfleet.status.secrets import mask_plan, secret_values
+from gitfleet.status.secrets import mask_plan
 
 
 def previous_inventory(files: Mapping[str, bytes], clusters: Iterable[str] | None = None) -> dict[str, set[str]]:
@@ -91,13 +92,13 @@ def status_tree(
         files = {p: b for p, b in new.items() if _cluster_of(p) not in held}
         files.update((p, b) for p, b in previous_files.items() if _cluster_of(p) in held)
     requests = requests_for(plan, settings, previous_files, result.clusters)
-    secrets = secret_values(m for ms in plan.manifests.values() for m in ms.values()) if result.clusters else set()
+    redactor = Redactor.from_plan(plan) if result.clusters else Redactor()
     extra: dict[str, bytes] = {}
     for name, cluster_result in sorted(result.clusters.items()):
         req = requests[name]
         doc: dict[str, Any] = cluster_status(
             cluster_result, revision, req.desired, previous=read_status(previous_files, name),
-            inventory=req.inventory, keep=req.suspended, secrets=secrets,
+            inventory=req.inventory, keep=req.suspended, redactor=redactor,
         )
         extra[status_path(name)] = status_yaml(doc)
     return files, extra

@@ -15,8 +15,9 @@ from typing import Any
 
 from gitfleet.apply.result import ClusterResult
 from gitfleet.load.yamlio import dump_yaml, load_plain
+from gitfleet.redaction import Redactor
 from gitfleet.status.layout import status_path as status_path  # the one path rule, re-exported
-from gitfleet.status.secrets import redact
+from gitfleet.status.report import align
 
 
 def read_status(files: Mapping[str, bytes], cluster: str) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def cluster_status(
     previous: Mapping[str, Any] | None = None,
     inventory: Iterable[str] = (),
     keep: Iterable[str] = (),
-    secrets: Iterable[str] = (),
+    redactor: Redactor | None = None,
 ) -> dict[str, Any]:
     """The status document after ``result``.
 
@@ -55,7 +56,7 @@ def cluster_status(
     ``appliedRevision`` is the last revision whose run completed.
     """
     previous = previous or {}
-    secret_values = set(secrets)
+    redact = (redactor or Redactor()).text
     state = "Failed" if result.error else "Applied" if result.ok else "Degraded"
     doc: dict[str, Any] = {
         "cluster": result.cluster,
@@ -64,7 +65,7 @@ def cluster_status(
         "state": state,
     }
     if result.error:
-        doc["error"] = redact(result.error, secret_values)
+        doc["error"] = redact(result.error)
     desired_keys = set(desired)
     counts = result.counts()
     objects = [o for o in result.objects if o.action != "pruned"]
@@ -77,7 +78,7 @@ def cluster_status(
         "drifted": sum(1 for o in objects if o.drift),
     }
     failures = [
-        {"resource": o.key, "action": o.action, "message": redact(o.message, secret_values)}
+        {"resource": o.key, "action": o.action, "message": redact(o.message)}
         for o in result.objects if o.action in ("failed", "conflict")
     ]
     if failures:

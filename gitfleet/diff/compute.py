@@ -12,8 +12,8 @@ from typing import Any
 from gitfleet.diff.model import ADDED, CHANGED, REMOVED, ClusterDiff, ObjectChange, PlacementChange, PlanDiff
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.plan import ClusterTarget, Plan, ResourcePlacement
+from gitfleet.redaction import mask_manifests
 from gitfleet.status.layout import manifest_path, manifest_yaml
-from gitfleet.status.secrets import mask_manifests
 
 Manifests = Mapping[str, Mapping[str, Any]]
 

@@ -7,7 +7,7 @@ clusters/<cluster>/<namespace|_cluster>/<group|core>.<Kind>.<name>.yaml
 status/...                      # written by the apply engine, kept as it is here
 ```
 
-Every manifest goes through :mod:`gitfleet.status.secrets` first, so nothing written
+Every manifest goes through :mod:`gitfleet.redaction` first, so nothing written
 here holds a Secret value in clear. Pure: no I/O.
 """
 
@@ -23,7 +23,7 @@ from gitfleet.errors import GitfleetError
 from gitfleet.load.yamlio import dump_yaml, load_plain
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.plan import ClusterTarget, Plan, ResourcePlacement
-from gitfleet.status.secrets import mask_manifest
+from gitfleet.redaction import mask_manifest
 
 PLACEMENTS_FILE = "placements.yaml"
 CLUSTERS_DIR = "clusters"
