@@ -109,51 +109,121 @@ def status_yaml(doc: Mapping[str, Any]) -> bytes:
     return dump_yaml(dict(doc)).encode()
 
 
-def aggregate_workloads(statuses: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _number(value: Any, where: str, problems: list[str] | None) -> int:
+    """A count from a status file as written (0 when absent); a hand-edited value
+    that is not a whole number counts as 0 and is reported."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if problems is not None:
+        problems.append(f"{where}: expected a whole number, found {value!r:.40}")
+    return 0
+
+
+def _mapping(value: Any, where: str, problems: list[str] | None) -> Mapping[str, Any]:
+    if value is None or isinstance(value, Mapping):
+        return value or {}
+    if problems is not None:
+        problems.append(f"{where}: expected a mapping, found {type(value).__name__}")
+    return {}
+
+
+def _items(value: Any, where: str, problems: list[str] | None) -> list[Mapping[str, Any]]:
+    """The mappings of a list in a status file; anything else is reported and skipped."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        if problems is not None:
+            problems.append(f"{where}: expected a list, found {type(value).__name__}")
+        return []
+    out = []
+    for index, item in enumerate(value):
+        if isinstance(item, Mapping):
+            out.append(item)
+        elif problems is not None:
+            problems.append(f"{where}[{index}]: expected a mapping, found {type(item).__name__}")
+    return out
+
+
+def aggregate_workloads(
+    statuses: Mapping[str, Mapping[str, Any]], problems: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Readiness per resource across clusters, for ``gitfleet status``: ready replicas
-    summed over the clusters that report the resource (e.g. 5/6 over 3 clusters)."""
+    summed over the clusters that report the resource (e.g. 5/6 over 3 clusters).
+    Values of the wrong type count as 0 and are added to ``problems``."""
     table: dict[str, dict[str, Any]] = {}
     for cluster in sorted(statuses):
-        for item in statuses[cluster].get("workloads") or ():
+        where = status_path(cluster)
+        for index, item in enumerate(_items(statuses[cluster].get("workloads"), f"{where}: workloads", problems)):
+            at = f"{where}: workloads[{index}]"
             row = table.setdefault(str(item.get("resource")), {
                 "resource": str(item.get("resource")), "clusters": 0, "readyClusters": 0,
                 "readyReplicas": 0, "replicas": 0,
             })
             row["clusters"] += 1
-            row["readyClusters"] += 1 if item.get("ready") else 0
-            row["readyReplicas"] += int(item.get("readyReplicas") or 0)
-            row["replicas"] += int(item.get("replicas") or 0)
+            row["readyClusters"] += 1 if item.get("ready") is True else 0
+            row["readyReplicas"] += _number(item.get("readyReplicas"), f"{at}.readyReplicas", problems)
+            row["replicas"] += _number(item.get("replicas"), f"{at}.replicas", problems)
     return [table[k] for k in sorted(table)]
 
 
-def format_workloads(statuses: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def format_workloads(statuses: Mapping[str, Mapping[str, Any]], problems: list[str] | None = None) -> list[str]:
     """Text lines of :func:`aggregate_workloads` (a ``gitfleet status`` section)."""
-    rows = aggregate_workloads(statuses)
+    rows = aggregate_workloads(statuses, problems)
     if not rows:
         return []
-    lines = ["", "WORKLOAD  READY"]
+    table = [("WORKLOAD", "READY")]
     for row in rows:
         replicas = f"{row['readyReplicas']}/{row['replicas']} replicas, " if row["replicas"] else ""
-        lines.append(f"{row['resource']}  {replicas}{row['readyClusters']}/{row['clusters']} clusters ready")
-    return lines
+        table.append((row["resource"], f"{replicas}{row['readyClusters']}/{row['clusters']} clusters ready"))
+    return ["", *align(table)]
+
+
+def _drift_counts(doc: Mapping[str, Any], objects: Mapping[str, Any], where: str,
+                  problems: list[str]) -> tuple[int, int]:
+    """``(drifted, corrected)``: resources whose drift is still there, and resources
+    whose drift this apply corrected (re-applied)."""
+    if "drift" not in doc:
+        return _number(objects.get("drifted"), f"{where}: objects.drifted", problems), 0
+    entries = _items(doc.get("drift"), f"{where}: drift", problems)
+    still = {str(d.get("resource")) for d in entries if d.get("corrected") is not True}
+    corrected = {str(d.get("resource")) for d in entries if d.get("corrected") is True} - still
+    return len(still), len(corrected)
+
+
+def _objects_summary(doc: Mapping[str, Any], where: str, problems: list[str]) -> str:
+    objects = _mapping(doc.get("objects"), f"{where}: objects", problems)
+    counts = {k: _number(objects.get(k), f"{where}: objects.{k}", problems)
+              for k in ("desired", "ready", "failed", "conflict")}
+    parts = [f"{counts['desired']} desired", f"{counts['ready']} ready"]
+    parts += [f"{counts[k]} {k}" for k in ("failed", "conflict") if counts[k]]
+    drifted, corrected = _drift_counts(doc, objects, where, problems)
+    if drifted:
+        parts.append(f"{drifted} drifted")
+    if corrected:
+        parts.append(f"drift corrected ({corrected})")
+    return ", ".join(parts)
 
 
 def status_section(report: Any) -> list[str]:
     """A ``gitfleet status`` table section (passed to ``gitfleet.status.report.format_table``):
-    one line per cluster from its status file, then readiness per workload."""
+    one line per cluster from its status file, then readiness per workload, then what
+    in those files could not be read."""
     clusters: Mapping[str, Any] = getattr(report, "clusters", {}) or {}
     docs = {name: doc for name, doc in clusters.items() if isinstance(doc, Mapping)}
     if not docs:
         return []
-    lines = ["", "CLUSTER  STATE  APPLIED  OBJECTS"]
+    problems: list[str] = []
+    rows = [("CLUSTER", "STATE", "APPLIED", "OBJECTS")]
     for name in sorted(docs):
-        doc = docs[name]
-        objects = doc.get("objects") or {}
+        doc, where = docs[name], status_path(name)
         applied = str(doc.get("appliedRevision") or "-")[:12]
-        parts = [f"{objects.get('desired', 0)} desired", f"{objects.get('ready', 0)} ready"]
-        parts += [f"{objects[k]} {k}" for k in ("failed", "conflict", "drifted") if objects.get(k)]
-        line = f"{name}  {doc.get('state', '?')}  {applied}  {', '.join(parts)}"
+        objects = _objects_summary(doc, where, problems)
         if doc.get("error"):
-            line += f"  error: {doc['error']}"
-        lines.append(line)
-    return lines + format_workloads(docs)
+            objects += f"  error: {doc['error']}"
+        rows.append((name, str(doc.get("state") or "?"), applied, objects))
+    lines = ["", *align(rows), *format_workloads(docs, problems)]
+    if problems:
+        lines += ["", "wrong values on the status branch (counted as 0):", *(f"  {p}" for p in problems)]
+    return lines

@@ -52,7 +52,7 @@ def collect(repo: str, branch: str | None = None) -> StatusReport:
     tip = read_status_commit(source, name)
     if tip is None:
         return StatusReport(branch=name)
-    return build_report(name, tip.sha, tip.source_sha, tip.time, tip.files)
+    return build_report(name, tip.sha, tip.source_sha, tip.time, tip.files, dirty=tip.dirty)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -42,6 +42,10 @@ class StatusCommit:
     files: Mapping[str, bytes]
     tree: str = ""  # the tree id
 
+    @property
+    def dirty(self) -> bool:
+        return is_dirty(self.message)
+
 
 def _unwrap(repo: RepoLike) -> tuple[pygit2.Repository, str | None, Credentials]:
     if isinstance(repo, GitSource):
@@ -73,9 +77,18 @@ def _tracking_tip(r: pygit2.Repository, remote: str | None, branch: str) -> pygi
 
 def source_of(message: str) -> str | None:
     """The value of the ``Gitfleet-Source:`` trailer of a status commit message."""
+    return _trailer(message, SOURCE_TRAILER)
+
+
+def is_dirty(message: str) -> bool:
+    """Whether a status commit rendered uncommitted changes (``Gitfleet-Dirty: true``)."""
+    return (_trailer(message, DIRTY_TRAILER) or "").lower() == "true"
+
+
+def _trailer(message: str, name: str) -> str | None:
     for line in reversed(message.strip().splitlines()):
         key, sep, value = line.partition(":")
-        if sep and key.strip() == SOURCE_TRAILER:
+        if sep and key.strip() == name:
             return value.strip() or None
     return None
 

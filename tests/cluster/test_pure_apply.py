@@ -343,11 +343,11 @@ def test_status_section_lists_clusters_and_workloads() -> None:
     })
     assert status_section(report) == [
         "",
-        "CLUSTER  STATE  APPLIED  OBJECTS",
-        f"m1  Applied  {'a' * 12}  3 desired, 2 ready, 1 drifted",
-        "m2  Failed  -  3 desired, 0 ready  error: cluster unreachable: refused",
+        "CLUSTER  STATE    APPLIED       OBJECTS",
+        f"m1       Applied  {'a' * 12}  3 desired, 2 ready, 1 drifted",
+        "m2       Failed   -             3 desired, 0 ready  error: cluster unreachable: refused",
         "",
-        "WORKLOAD  READY",
+        f"{'WORKLOAD':<{len(DEPLOY)}}  READY",
         f"{DEPLOY}  1/2 replicas, 0/1 clusters ready",
     ]
     assert status_section(StatusReport("gitfleet/status")) == []
