@@ -74,8 +74,11 @@ def _placements(files: Mapping[str, bytes], problems: list[str]) -> tuple[Resour
     """The recorded placements; a malformed item is reported and skipped, not fatal."""
     try:
         return tree_to_placements(files)
-    except Exception:  # noqa: BLE001 - hand-edited input: find the bad items below
-        pass
+    except Exception:  # noqa: BLE001 - hand-edited input: find the bad items
+        return _placements_one_by_one(files, problems)
+
+
+def _placements_one_by_one(files: Mapping[str, bytes], problems: list[str]) -> tuple[ResourcePlacement, ...]:
     try:
         docs = load_plain(files[PLACEMENTS_FILE].decode())
     except Exception as err:  # noqa: BLE001 - not YAML at all
