@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pygit2
 from pygit2.enums import CredentialType
@@ -32,12 +33,38 @@ DEFAULT_TOKEN_USER = "x-access-token"
 # libgit2 asks again after a refused credential; stop instead of looping forever.
 MAX_CREDENTIAL_ASKS = 3
 
-_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^@/]*@")
+# The user-info of a URL anywhere in a text: from the scheme to the last '@' before the
+# path or the end of the word (greedy, so a password holding '@' goes entirely).
+_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s]*@")
+_SSH_SCHEMES = ("ssh", "git+ssh", "ssh+git")
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any ``user:password@`` part replaced by ``***@``."""
-    return _USERINFO.sub(r"\1***@", url)
+def redact_url(text: str) -> str:
+    """``text`` (a URL, or a message quoting any number of URLs anywhere) with the
+    ``user:password@`` part of every URL replaced by ``***@``: the one redaction every
+    message about a remote passes through."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``(url without its secret user-info, user name, password)`` of a remote URL.
+
+    The user name of an SSH URL names the login and is no secret, so it stays in the URL
+    (only a password goes); for every other scheme the whole user-info goes, since a
+    token is often written as the user name (``https://TOKEN@host/...``).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url, None, None
+    if not parts.scheme or "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if parts.scheme in _SSH_SCHEMES:
+        netloc = f"{user}@{host}" if user else host
+        return urlunsplit(parts._replace(netloc=netloc)), None, None
+    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, unquote(password) if colon else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,17 @@ class Credentials:
             ssh_key=Path(key).expanduser() if key else None,
             ssh_passphrase=_value_or_file(env, "GITFLEET_SSH_KEY_PASSPHRASE"),
         )
+
+    def for_url(self, url: str) -> tuple[str, Credentials]:
+        """The URL to record and fetch (no secret in it) and the credentials to hand out
+        through the callbacks: those written in ``url`` win over the configured ones, so
+        a rotated token given on the command line is the one used."""
+        bare, user, password = split_credentials(url)
+        if user is None and password is None:
+            return bare, self
+        # `https://TOKEN@host` is a token in the user name: sent with an empty password.
+        token = password if password is not None else (self.token if self.token is not None else "")
+        return bare, replace(self, username=user or self.username, token=token)
 
 
 def _value_or_file(env: Mapping[str, str], name: str) -> str | None:
@@ -99,7 +137,7 @@ class GitfleetCallbacks(pygit2.RemoteCallbacks):
                     user, str(pub) if pub.exists() else None, str(creds.ssh_key), creds.ssh_passphrase or ""
                 )
             return pygit2.KeypairFromAgent(user)
-        if allowed_types & CredentialType.USERPASS_PLAINTEXT and creds.token:
+        if allowed_types & CredentialType.USERPASS_PLAINTEXT and creds.token is not None:
             return pygit2.UserPass(creds.username or username_from_url or DEFAULT_TOKEN_USER, creds.token)
         raise GitSourceError(
             f"{redact_url(url)} asks for credentials: set GITFLEET_GIT_TOKEN (HTTPS) or GITFLEET_SSH_KEY (SSH)"

@@ -26,6 +26,7 @@ from gitfleet.git.errors import GitSourceError
 from gitfleet.git.housekeeping import pack_if_needed
 from gitfleet.git.treebuild import blob_data
 from gitfleet.git.worktree import FLEET_SUFFIXES, read_directory
+from gitfleet.model.source import Symlink
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,8 @@ class GitSource:
 
 
 def _collect(repo: pygit2.Repository, tree: pygit2.Tree, base: str, out: dict[str, bytes]) -> None:
-    # Mirrors read_directory: dot-entries skipped, only fleet suffixes, symlinks and
-    # submodules ignored (a checkout's symlink is not a fleet file of this repo).
+    # Mirrors read_directory: dot-entries skipped, only fleet suffixes, symlinks handed
+    # over as links (the loader skips them with a warning), submodules ignored.
     for entry in tree:
         name = entry.name
         if name is None or name.startswith("."):
@@ -162,6 +163,8 @@ def _collect(repo: pygit2.Repository, tree: pygit2.Tree, base: str, out: dict[st
             _collect(repo, sub, f"{base}{name}/", out)
         elif entry.filemode in _BLOB_MODES and name.endswith(FLEET_SUFFIXES):
             out[base + name] = blob_data(repo, entry.id)
+        elif entry.filemode == FileMode.LINK:
+            out[base + name] = Symlink(blob_data(repo, entry.id))
 
 
 def open_source(
@@ -204,12 +207,16 @@ def open_source(
 
 
 def _open_mirror(url: str, creds: Credentials, cache_dir: Path | None, fetch: bool) -> GitSource:
+    # The mirror records the URL without credentials (its config, FETCH_HEAD, reflogs):
+    # they are handed out by the callbacks, from this run's URL or environment, so a
+    # rotated token is the one used and none is left on disk.
     path = mirror_path(url, cache_dir)
     shown = redact_url(url)
+    bare, creds = creds.for_url(url)
     if path.exists():
-        source = GitSource(
-            repo=pygit2.Repository(str(path)), remote=DEFAULT_REMOTE, credentials=creds, display=shown, owned=True
-        )
+        repo = pygit2.Repository(str(path))
+        _forget_credentials(repo, bare)
+        source = GitSource(repo=repo, remote=DEFAULT_REMOTE, credentials=creds, display=shown, owned=True)
         if fetch:
             source.fetch()
         return source
@@ -219,7 +226,7 @@ def _open_mirror(url: str, creds: Credentials, cache_dir: Path | None, fetch: bo
     tmp = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=path.parent))
     try:
         cloned = pygit2.clone_repository(
-            url, str(tmp / "repo"), bare=True, callbacks=GitfleetCallbacks(creds), remote=_mirror_remote
+            bare, str(tmp / "repo"), bare=True, callbacks=GitfleetCallbacks(creds), remote=_mirror_remote
         )
         _follow_remote_head(cloned)
         try:
@@ -233,6 +240,24 @@ def _open_mirror(url: str, creds: Credentials, cache_dir: Path | None, fetch: bo
         shutil.rmtree(tmp, ignore_errors=True)
     return GitSource(repo=pygit2.Repository(str(path)), remote=DEFAULT_REMOTE, credentials=creds, display=shown,
                      owned=True)
+
+
+def _forget_credentials(repo: pygit2.Repository, bare: str) -> None:
+    """Point the mirror's remote at ``bare``: a mirror made by an older gitfleet (or
+    from another spelling of the URL) may hold a password in its config; a stale
+    FETCH_HEAD may quote it too."""
+    remote = repo.remotes[DEFAULT_REMOTE]
+    if remote.url != bare:
+        repo.remotes.set_url(DEFAULT_REMOTE, bare)
+    if remote.push_url is not None and remote.push_url != bare:
+        repo.remotes.set_push_url(DEFAULT_REMOTE, bare)
+    fetch_head = Path(repo.path, "FETCH_HEAD")
+    try:
+        text = fetch_head.read_text(errors="replace")
+    except FileNotFoundError:
+        return
+    if redact_url(text) != text:
+        fetch_head.unlink()
 
 
 def _follow_remote_head(repo: pygit2.Repository) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import InputError, PositionedError, Problem, TemplateError
-from gitfleet.load import build, checks, names, schema
+from gitfleet.load import build, checks, links, names, schema
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.identity import check_identity, with_namespace
 from gitfleet.load.jinja import render_documents, render_text, template_context
@@ -143,7 +143,11 @@ class _Loader:
 
     def run(self) -> tuple[Fleet | None, list[Problem]]:
         self._read_settings()
+        for path in links.reported_links(self.files, self.settings.exclude):
+            self._reporter(path).warning((), links.SKIPPED)
         for path in select_files(self.files, self.settings.exclude):
+            if links.is_link(self.files[path]):
+                continue
             if is_jinja(path):
                 self.jinja_paths.append(path)
                 continue
@@ -186,7 +190,7 @@ class _Loader:
             return ()
 
     def _read_settings(self) -> None:
-        if FLEET_FILE not in self.files:
+        if FLEET_FILE not in self.files or links.is_link(self.files[FLEET_FILE]):
             return
         docs = self._parse(FLEET_FILE, self.files[FLEET_FILE])
         if not docs:

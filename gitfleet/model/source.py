@@ -18,3 +18,12 @@ class SourcePos:
 
 
 UNKNOWN = SourcePos("<unknown>", 0, 0)
+
+
+class Symlink(bytes):
+    """A symbolic link among the files of a fleet repo, as Git stores one: the bytes are
+    the link's target, never what it points at. Readers (a folder on disk, a Git tree)
+    hand links over as this type, so the loader can say that it skipped them; a link
+    is never a fleet file, whichever way the repo is read."""
+
+    __slots__ = ()

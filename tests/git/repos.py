@@ -169,6 +169,12 @@ class _SmartHttp(BaseHTTPRequestHandler):
 class HttpRemote:
     url: str  # the URL prefix of the repositories below ``base``
     requests: list[tuple[str, str, bool]]
+    handler: type[_SmartHttp] | None = None
+
+    def accept(self, user: str, token: str) -> None:
+        """From now on, serve ``user`` with ``token`` only (a rotated token)."""
+        assert self.handler is not None
+        self.handler.authorization = "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
 
 
 @contextmanager
@@ -183,7 +189,7 @@ def git_http(base: Path, user: str, token: str) -> Iterator[HttpRemote]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield HttpRemote(f"http://127.0.0.1:{server.server_address[1]}", requests)
+        yield HttpRemote(f"http://127.0.0.1:{server.server_address[1]}", requests, handler)
     finally:
         server.shutdown()
         server.server_close()
