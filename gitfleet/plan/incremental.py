@@ -43,7 +43,7 @@ from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet, Template
 from gitfleet.model.source import SourcePos
-from gitfleet.plan.build import Decision, carried_dependencies, decide_all, placement_warning, plan_decisions
+from gitfleet.plan.build import Decision, carried_dependencies, decide_all, plan_decisions
 from gitfleet.status.layout import (
     PLACEMENTS_FILE,
     manifest_path,
@@ -72,7 +72,6 @@ class TemplateRecord:
     files: tuple[str, ...]  # its status-tree paths, one per target cluster
     deps: tuple[str, ...] = ()  # propagateDeps: the dependencies it carries ...
     holders: tuple[str, ...] = ()  # ... to these clusters
-    warning: str = ""  # that it goes to no cluster (build.placement_warning), if so
 
 
 @dataclass(frozen=True)
@@ -174,8 +173,7 @@ def _carried(decisions: Mapping[str, Decision]) -> dict[str, tuple[tuple[str, ..
 
 def _template_records(
     plan: Plan,
-    fleet: Fleet,
-    templates: Mapping[str, Template],
+    paths: Mapping[str, str],
     carried: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
     dump: bool,
 ) -> tuple[dict[str, TemplateRecord], dict[str, bytes]]:
@@ -195,12 +193,11 @@ def _template_records(
         key = placement.resource
         deps, holders = carried.get(key, ((), ()))
         records[key] = TemplateRecord(
-            path=templates[key].pos.path,
+            path=paths[key],
             placement=placements_yaml((placement,)),
             files=tuple(owned.get(key, ())),
             deps=deps,
             holders=holders,
-            warning=placement_warning(templates[key], placement, fleet) or "",
         )
     return records, files
 
@@ -228,7 +225,8 @@ def record_render(
     warnings = _attribute(fleet.warnings, sources)
     if warnings is None:
         return None
-    templates, _ = _template_records(plan, fleet, {t.key: t for t in fleet.templates}, carried, dump=False)
+    paths = {t.key: t.pos.path for t in fleet.templates}
+    templates, _ = _template_records(plan, paths, carried, dump=False)
     return RenderRecord(
         tool=tool,
         sources=sources,
@@ -370,7 +368,7 @@ def _replan(
     except InputError:
         return Fallback("a changed template does not plan")
 
-    planned, added = _template_records(plan, fleet, {k: present[k] for k in decisions}, carried, dump=True)
+    planned, added = _template_records(plan, {k: present[k].pos.path for k in decisions}, carried, dump=True)
     cleared = (old_keys | decisions.keys()) & record.templates.keys()
     templates = {k: t for k, t in record.templates.items() if k not in cleared}
     owners = {path: key for key, t in templates.items() for path in t.files}
@@ -389,8 +387,7 @@ def _replan(
     return Increment(
         changes=changes,
         placements=placements,
-        # As build_plan orders them: the loader's, then each placement's by resource key.
-        warnings=fleet.warnings + tuple(templates[k].warning for k in sorted(templates) if templates[k].warning),
+        warnings=fleet.warnings,
         record=new_record,
         replanned=tuple(sorted(decisions)),
         part=plan,
