@@ -46,6 +46,7 @@ from gitfleet.apply.result import Action, ClusterResult, FleetResult, ObjectResu
 from gitfleet.kube.client import KubeClient
 from gitfleet.kube.errors import KubeError, NotFound, Unreachable
 from gitfleet.model.keys import ResourceId
+from gitfleet.plan.namespaces import adoption_hint
 from gitfleet.plan.ownership import FLEET_LABEL, is_owned
 
 Mode = Literal["apply", "drift", "diff"]
@@ -246,7 +247,7 @@ class _ClusterRun:
                 self.record(ObjectResult(
                     key, "conflict",
                     f"exists and is not managed by gitfleet for fleet {self.req.fleet!r}: left alone"
-                    " (conflictResolution: Overwrite adopts it)",
+                    f" ({adoption_hint(desired)})",
                 ))
                 return
             if mode == "drift":
