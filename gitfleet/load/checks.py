@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gitfleet.load import syntax
+from gitfleet.load.identity_overrides import check_identity_overrides
 from gitfleet.load.report import Reporter
 from gitfleet.load.yamlio import JsonPath
 from gitfleet.model.overriders import API_NAMES
@@ -295,6 +296,7 @@ def check_override_policy(doc: dict[str, Any], policy_ns: str | None, report: Re
 
 
 def _check_overriders(ov: dict[str, Any], at: JsonPath, report: Reporter) -> None:
+    check_identity_overrides(ov, at, report)
     for i, patch in enumerate(_l(ov.get("plaintext"))):
         path = _m(patch).get("path")
         if isinstance(path, str):

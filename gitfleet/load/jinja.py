@@ -21,15 +21,17 @@ from __future__ import annotations
 import threading
 import traceback
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from gitfleet.errors import TemplateError
+from gitfleet.load.lists import expand_plain
 from gitfleet.load.yamlio import load_plain
 from gitfleet.model.cluster import Cluster
+from gitfleet.redaction import Redactor
 
 if TYPE_CHECKING:
     from jinja2 import Template, nodes
@@ -135,7 +137,35 @@ def _error_line(exc: BaseException) -> int:
 
 
 def render_text(source: str, path: str, context: Mapping[str, Any]) -> str:
-    """Render ``source`` (the text of ``path``) with ``context``; raise ``TemplateError``."""
+    """Render ``source`` (the text of ``path``) with ``context``; raise ``TemplateError``.
+
+    An error message never quotes a string of ``values``: templates look up Secret
+    values there, and Python's messages echo what they failed on (a missing key, a
+    format argument)."""
+    try:
+        return _render_text(source, path, context)
+    except TemplateError as exc:
+        message = _values_redactor(context).text(exc.message)
+        if message == exc.message:
+            raise
+        raise TemplateError(exc.path, exc.line, exc.col, message) from None
+
+
+def _values_redactor(context: Mapping[str, Any]) -> Redactor:
+    def strings(value: Any) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, Mapping):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                yield from strings(v)
+
+    return Redactor(strings(context.get("values")))
+
+
+def _render_text(source: str, path: str, context: Mapping[str, Any]) -> str:
     template = _compile(source, path)
     # Already imported by _compile: these lookups cost nothing.
     from jinja2 import TemplateSyntaxError, UndefinedError
@@ -158,6 +188,14 @@ def render_text(source: str, path: str, context: Mapping[str, Any]) -> str:
         ) from exc
 
 
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or exc.context or "cannot parse"
+    if "constructor for the tag" in problem:
+        # The tag is what the template wrote, perhaps a value that starts with "!".
+        return "unsupported YAML tag (a custom tag, not shown; a value that starts with ! must be quoted)"
+    return problem
+
+
 def parse_rendered(source: str, rendered: str, path: str) -> list[dict[str, Any]]:
     """The YAML 1.1 documents of a rendered template; errors point into the template."""
     try:
@@ -170,10 +208,10 @@ def parse_rendered(source: str, rendered: str, path: str) -> list[dict[str, Any]
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         raise TemplateError(
             path, lines.source_line(line), lines.source_col(line, col),
-            f"rendered template is not valid YAML: {exc.problem or exc.context}",
+            f"rendered template is not valid YAML: {_yaml_problem(exc)}",
         ) from exc
     except yaml.YAMLError as exc:
-        raise TemplateError(path, 1, 1, f"rendered template is not valid YAML: {exc}") from exc
+        raise TemplateError(path, 1, 1, "rendered template is not valid YAML") from exc
     for i, doc in enumerate(docs):
         if not isinstance(doc, dict):
             raise TemplateError(path, 1, 1, f"rendered document {i + 1} is not a mapping (an object)")
@@ -181,8 +219,13 @@ def parse_rendered(source: str, rendered: str, path: str) -> list[dict[str, Any]
 
 
 def render_documents(text: str, path: str, context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Render a ``.j2`` file and parse its output: one dict per non-empty document."""
-    return parse_rendered(text, render_text(text, path, context), path)
+    """Render a ``.j2`` file and parse its output: one dict per non-empty document,
+    list objects expanded into their items (:mod:`gitfleet.load.lists`)."""
+    docs = expand_plain(parse_rendered(text, render_text(text, path, context), path))
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, dict):
+            raise TemplateError(path, 1, 1, f"rendered object {i + 1} (an item of a List) is not a mapping")
+    return docs
 
 
 def cluster_context(cluster: Cluster) -> dict[str, Any]:

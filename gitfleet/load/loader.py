@@ -20,7 +20,9 @@ from gitfleet.load import build, checks, links, names, schema
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.identity import check_identity, with_namespace
 from gitfleet.load.jinja import render_documents, render_text, template_context
+from gitfleet.load.lists import expand_lists
 from gitfleet.load.report import Reporter
+from gitfleet.load.secrets import check_secret
 from gitfleet.load.unsupported import report_unsupported
 from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, parse_documents
 from gitfleet.model.cluster import Cluster
@@ -151,7 +153,7 @@ class _Loader:
             if is_jinja(path):
                 self.jinja_paths.append(path)
                 continue
-            for doc in self._parse(path, self.files[path]):
+            for doc in expand_lists(self._parse(path, self.files[path])):
                 self._classify(doc.data, Reporter(path, doc.locator))
         self.clusters.sort(key=lambda c: c.name)
         self._check_duplicate_clusters()
@@ -243,6 +245,7 @@ class _Loader:
         elif group == "gitfleet.io":
             report.error(("kind",), f"{kind} belongs in {FLEET_FILE} at the root of the repository")
         else:
+            check_secret(data, report)
             line, col = report.position()
             source, index = jinja if jinja is not None else (None, 0)
             self.pending.append(_PendingTemplate(data, report, SourcePos(report.path, line, col), source, index))
@@ -303,7 +306,7 @@ class _Loader:
 
         lines = LineMap(source, rendered)
         try:
-            docs = parse_documents(rendered, path)
+            docs = expand_lists(parse_documents(rendered, path))
         except PositionedError as exc:
             report.problems.append(Problem(path, lines.source_line(exc.line), lines.source_col(exc.line, exc.col),
                                            f"rendered template: {exc.message}"))

@@ -32,6 +32,7 @@ from gitfleet.errors import PositionedError
 # A JSON path into a document: mapping keys and list indices.
 JsonPath = tuple[str | int, ...]
 
+_STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -156,6 +157,14 @@ class Locator:
         return pos
 
 
+def _shown_tag(tag: str) -> str:
+    """A tag as an error message may show it. A custom tag is not echoed: an unquoted
+    value that starts with ``!`` (a password, say) is read as one."""
+    if tag.startswith(_STANDARD_TAG_PREFIX):
+        return "!!" + tag[len(_STANDARD_TAG_PREFIX):]
+    return "(a custom tag, not shown; a value that starts with ! must be quoted)"
+
+
 def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -207,7 +216,7 @@ class _Builder:
             value = self._scalar(node)
         elif isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
-                raise _Problem(node, f"unsupported YAML tag {node.tag}")
+                raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)}")
             self.built[id(node)] = _IN_PROGRESS
             value = [self.build(item) for item in node.value]
         elif isinstance(node, MappingNode):
@@ -223,12 +232,12 @@ class _Builder:
             return node.value
         constructor = _Loader.yaml_constructors.get(node.tag)
         if constructor is None:
-            raise _Problem(node, f"unsupported YAML tag {node.tag} (Kubernetes objects are plain data)")
+            raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)} (Kubernetes objects are plain data)")
         return constructor(self.loader, node)
 
     def _mapping(self, node: MappingNode) -> dict[str, Any]:
         if node.tag != _MAP_TAG:
-            raise _Problem(node, f"unsupported YAML tag {node.tag}")
+            raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)}")
         self.built[id(node)] = _IN_PROGRESS
         first_seen: dict[str, Node] = {}
         for key_node, _ in node.value:

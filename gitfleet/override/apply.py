@@ -27,6 +27,7 @@ from gitfleet.override.image import apply_image_overriders
 from gitfleet.override.metadata import apply_annotations_overriders, apply_labels_overriders
 from gitfleet.override.plaintext import apply_plaintext
 from gitfleet.override.select import matching_policies
+from gitfleet.redaction import mask_at
 
 Step = Callable[[Mapping[str, Any], Any], Any]
 
@@ -64,9 +65,21 @@ def apply_rule_overriders(
             raise OverrideError(policy, rule, name, exc.message) from None
         if not isinstance(after, Mapping):
             raise OverrideError(policy, rule, name, "the result is not an object; do not replace the whole document")
-        applied.extend(AppliedOverride(ptr, policy, rule, name, old, new) for ptr, old, new in diff(doc, after))
+        if after is not doc and _identity(after) != _identity(doc):
+            # Validation refuses such rules; this guards whatever it cannot see.
+            raise OverrideError(policy, rule, name, "it changes apiVersion, kind, metadata.name or "
+                                "metadata.namespace, which identify the object")
+        # A Secret's values are recorded as digests: explanations are shown and logged.
+        applied.extend(AppliedOverride(ptr, policy, rule, name, mask_at(doc, ptr, old), mask_at(after, ptr, new))
+                       for ptr, old, new in diff(doc, after))
         doc = after
     return doc, applied
+
+
+def _identity(doc: Mapping[str, Any]) -> tuple[Any, ...]:
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    return doc.get("apiVersion"), doc.get("kind"), meta.get("name"), meta.get("namespace")
 
 
 def apply_policies(
