@@ -6,9 +6,12 @@ working copy and ``render --rev`` on a commit see the same input.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+
+from gitfleet.errors import GitfleetError, Problem
 
 FLEET_FILE = "fleet.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -85,3 +88,33 @@ def select_files(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
             continue
         chosen.append(path)
     return sorted(chosen)
+
+
+class NoFleetRepoError(GitfleetError):
+    """The files read hold no fleet repo: no ``fleet.yaml`` and not one Cluster, policy
+    or other Karmada or gitfleet document. Typically gitfleet was run in the wrong
+    folder (a project root, where every YAML file of the tree would otherwise be
+    reported as a bad resource template, or an empty folder, "valid: 0 files")."""
+
+    def __init__(self, files: int, unreadable: Sequence[Problem] = (), where: str | None = None,
+                 nested: Sequence[str] = (), typed: str = ".") -> None:
+        self.files, self.unreadable, self.where, self.nested = files, tuple(unreadable), where, tuple(nested)
+        place = f"in {where}" if where else "here"
+        found = f"{files} YAML file(s) read" if files else "no YAML file"
+        if self.nested:
+            folders = ", ".join(self.nested[:3]) + (", ..." if len(self.nested) > 3 else "")
+            message = (f"no fleet repo {place}: no {FLEET_FILE} here, but there is one in {folders} "
+                       f"({found}); pass the fleet repo's folder, e.g. gitfleet validate "
+                       f"{posixpath.normpath(posixpath.join(typed, self.nested[0]))}")
+        else:
+            message = (f"no fleet repo {place}: no {FLEET_FILE} and no Cluster or policy document "
+                       f"({found}); pass the fleet repo's folder, e.g. gitfleet validate sample-repo")
+        if self.unreadable:
+            message += (f"\n{len(self.unreadable)} file(s) could not be read as YAML, such as "
+                        f"{self.unreadable[0]}")
+        super().__init__(message)
+
+    def at(self, where: str, typed: str = ".") -> NoFleetRepoError:
+        """The same error naming the folder ``where`` (which only the caller knows), whose
+        hint starts from the path as the user ``typed`` it."""
+        return NoFleetRepoError(self.files, self.unreadable, where, self.nested, typed)

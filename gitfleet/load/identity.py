@@ -4,16 +4,24 @@ Placement is decided once per resource, from the render for the first cluster of
 the inventory. If apiVersion, kind, namespace, name, labels or the replica count
 changed with ``cluster``, each cluster's copy would be a different object than the
 one that was placed; that is an error.
+
+Comparing the renders for two real clusters misses it when the inventory (or the
+placement) has only one, so each template is also rendered for a *probe*: the first
+cluster with every name and label value changed (:func:`probe_cluster`). A template
+that differs there depends on ``cluster``, however many clusters there are today.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from gitfleet.errors import TemplateError
+from gitfleet.model.cluster import Cluster
 
 _MISSING = object()
+PROBE_SUFFIX = "-gitfleet-probe"
 
 # (description, path) of each part of a document that decides placement.
 IDENTITY_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -79,3 +87,32 @@ def with_namespace(obj: Mapping[str, Any], namespace: str | None) -> dict[str, A
         meta["namespace"] = namespace
     out["metadata"] = meta
     return out
+
+
+def _probed(value: Any) -> Any:
+    return f"{value}{PROBE_SUFFIX}" if isinstance(value, str) else value
+
+
+def probe_cluster(cluster: Cluster) -> Cluster:
+    """``cluster`` with its name, label values, provider, region and zones changed.
+
+    Only values change, never keys or types, so a template that reads
+    ``cluster.labels.env`` still renders; what it renders for the probe differs from
+    what it renders for ``cluster`` exactly where the output depends on these values.
+    """
+    labels = {k: _probed(v) for k, v in cluster.labels.items()}
+    obj = dict(cluster.obj)
+    meta = dict(obj.get("metadata") or {}) if isinstance(obj.get("metadata"), Mapping) else {}
+    meta["name"] = _probed(cluster.name)
+    if isinstance(meta.get("labels"), Mapping):
+        meta["labels"] = labels
+    obj["metadata"] = meta
+    return replace(
+        cluster,
+        name=_probed(cluster.name),
+        labels=labels,
+        provider=_probed(cluster.provider),
+        region=_probed(cluster.region),
+        zones=tuple(_probed(z) for z in cluster.zones),
+        obj=obj,
+    )

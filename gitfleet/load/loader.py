@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import InputError, PositionedError, Problem, TemplateError
 from gitfleet.load import build, checks, links, names, schema
-from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
-from gitfleet.load.identity import check_identity, with_namespace
+from gitfleet.load.counts import check_counts
+from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError, is_jinja, select_files
+from gitfleet.load.identity import check_identity, probe_cluster, with_namespace
 from gitfleet.load.jinja import render_documents, render_text, template_context
+from gitfleet.load.kinds import GITFLEET_GROUP, is_karmada_group, misspelling
 from gitfleet.load.lists import expand_lists
+from gitfleet.load.nulls import without_nulls
 from gitfleet.load.report import Reporter
 from gitfleet.load.secrets import check_secret
 from gitfleet.load.unsupported import report_unsupported
-from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, parse_documents
+from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, byte_position, parse_documents
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
@@ -42,23 +45,38 @@ KARMADA_POLICY_GROUP = "policy.karmada.io"
 CRD_KIND = "CustomResourceDefinition"
 
 
-def load_fleet(files: Mapping[str, bytes], *, render_all_clusters: bool = False) -> Fleet:
+def load_fleet(files: Mapping[str, bytes], *, render_all_clusters: bool = False, whole_repo: bool = True) -> Fleet:
     """The validated fleet; raises ``InputError`` carrying every problem (errors and
-    warnings, sorted) when there is at least one error.
+    warnings, sorted) when there is at least one error, and ``NoFleetRepoError`` when
+    ``files`` hold no fleet repo at all (unless ``whole_repo`` is False: ``files`` are
+    a part of one, as an incremental render loads them).
 
     ``.j2`` files are rendered for the first cluster (by name) to fix each document's
-    identity; with ``render_all_clusters`` they are rendered for every cluster to
-    check that the identity does not depend on ``cluster``.
+    identity, and for a probe cluster to check that it does not depend on ``cluster``;
+    with ``render_all_clusters`` they are rendered for every cluster too.
     """
-    fleet, problems = _Loader(files, render_all_clusters).run()
+    fleet, problems = _Loader(files, render_all_clusters, whole_repo).run()
     if fleet is None:
         raise InputError(problems)
     return fleet
 
 
 def validate_files(files: Mapping[str, bytes], *, render_all_clusters: bool = True) -> list[Problem]:
-    """Every problem of the repo, errors and warnings, sorted; never raises for bad input."""
+    """Every problem of the repo, errors and warnings, sorted; never raises for bad input,
+    only ``NoFleetRepoError`` when ``files`` hold no fleet repo at all."""
     return _Loader(files, render_all_clusters).run()[1]
+
+
+def _without_nulls_but_values(doc: dict[str, Any]) -> dict[str, Any]:
+    """fleet.yaml without null fields, except in ``spec.values``: a null there is a
+    value the templates may read."""
+    pruned: dict[str, Any] = without_nulls(doc)
+    spec, pruned_spec = doc.get("spec"), pruned.get("spec")
+    if pruned is not doc and isinstance(spec, dict) and isinstance(pruned_spec, dict) and "values" in spec:
+        if spec["values"] is None:
+            return pruned  # unset, like any other null field
+        pruned = {**pruned, "spec": {**pruned_spec, "values": spec["values"]}}
+    return pruned
 
 
 def _copy(value: Any) -> Any:
@@ -133,6 +151,7 @@ class _PolicyDoc:
 class _Loader:
     files: Mapping[str, bytes]
     render_all_clusters: bool
+    whole_repo: bool = True
     reports: list[Reporter] = field(default_factory=list)
     settings: FleetSettings = field(default_factory=FleetSettings)
     clusters: list[Cluster] = field(default_factory=list)
@@ -142,23 +161,34 @@ class _Loader:
     policy_docs: list[_PolicyDoc] = field(default_factory=list)
     jinja_paths: list[str] = field(default_factory=list)
     unsupported_seen: dict[str, set[str]] = field(default_factory=dict)
+    fleet_documents: int = 0  # Karmada and gitfleet documents, misspelled ones too
+    fleet_file_ok: bool = True  # fleet.yaml is absent or valid: its values can be trusted
 
     def run(self) -> tuple[Fleet | None, list[Problem]]:
         self._read_settings()
         for path in links.reported_links(self.files, self.settings.exclude):
             self._reporter(path).warning((), links.SKIPPED)
-        for path in select_files(self.files, self.settings.exclude):
-            if links.is_link(self.files[path]):
-                continue
+        chosen = [p for p in select_files(self.files, self.settings.exclude) if not links.is_link(self.files[p])]
+        for path in chosen:
             if is_jinja(path):
                 self.jinja_paths.append(path)
                 continue
             for doc in expand_lists(self._parse(path, self.files[path])):
                 self._classify(doc.data, Reporter(path, doc.locator))
+        if self.whole_repo and FLEET_FILE not in self.files:
+            # A fleet.yaml further down says where the fleet repo is: this is a folder above it.
+            nested = [p.removesuffix(FLEET_FILE).rstrip("/") for p in chosen if p.endswith("/" + FLEET_FILE)]
+            if nested or not self.fleet_documents:
+                unreadable = sorted(p for r in self.reports for p in r.problems
+                                    if r.locator is None and p.severity == "error")
+                raise NoFleetRepoError(len(chosen), unreadable, nested=nested)
         self.clusters.sort(key=lambda c: c.name)
         self._check_duplicate_clusters()
-        for path in self.jinja_paths:
-            self._render_jinja(path)
+        if self.fleet_file_ok:
+            # Without fleet.yaml's values every template that uses them would add an
+            # "undefined" error to the one that matters.
+            for path in self.jinja_paths:
+                self._render_jinja(path)
         crd_scopes = self._crd_scopes()
         templates = self._resolve_templates(crd_scopes)
         self._check_policies_against_inventory()
@@ -189,6 +219,8 @@ class _Loader:
             return parse_documents(content, path)
         except PositionedError as exc:
             self._reporter(path).problems.append(exc.problem())
+            if path == FLEET_FILE:
+                self.fleet_file_ok = False
             return ()
 
     def _read_settings(self) -> None:
@@ -203,15 +235,18 @@ class _Loader:
             report.error((), f"{FLEET_FILE} must hold one document, found {len(docs)}")
         if not isinstance(doc.data, dict):
             report.error((), "fleet.yaml must be a mapping (apiVersion: gitfleet.io/v1alpha1, kind: Fleet)")
+            self.fleet_file_ok = False
             return
-        schema.validate(doc.data, schema.FLEET_SCHEMA, report)
-        checks.check_fleet(doc.data, report)
+        data = _without_nulls_but_values(doc.data)
+        schema.validate(data, schema.FLEET_SCHEMA, report)
+        checks.check_fleet(data, report)
         line, col = doc.locator.start
         if not report.has_errors:
-            self.settings = build.fleet_settings(doc.data, SourcePos(FLEET_FILE, line, col))
+            self.settings = build.fleet_settings(data, SourcePos(FLEET_FILE, line, col))
             return
+        self.fleet_file_ok = False
         # Still honour a well-formed exclude list, so excluded files add no noise.
-        exclude = (doc.data.get("spec") or {}).get("exclude") if isinstance(doc.data.get("spec"), dict) else None
+        exclude = (data.get("spec") or {}).get("exclude") if isinstance(data.get("spec"), dict) else None
         if isinstance(exclude, list) and all(isinstance(e, str) for e in exclude):
             self.settings = FleetSettings(exclude=tuple(exclude))
 
@@ -234,15 +269,21 @@ class _Loader:
         group = group_of(api_version)
         karmada_kind = (group == KARMADA_CLUSTER_GROUP and kind == "Cluster") or (
             group == KARMADA_POLICY_GROUP and kind in PP_KINDS + OP_KINDS)
+        typo = None if karmada_kind else misspelling(group, kind)
+        if karmada_kind or typo is not None or is_karmada_group(group) or group == GITFLEET_GROUP:
+            self.fleet_documents += 1
         if karmada_kind and jinja is not None:
             report.error(("kind",), f"{kind} in a .j2 file: only resource templates may be Jinja2 "
                          "templates; write inventory and policies as plain YAML")
         elif karmada_kind:
-            self._karmada_object(data, kind, report)
-        elif group == "karmada.io" or group.endswith(".karmada.io"):
+            self._karmada_object(without_nulls(data), kind, report)
+        elif typo is not None:
+            # Taken for a template or ignored, the policy or cluster meant would vanish.
+            report.error(*typo)
+        elif is_karmada_group(group):
             report.warning((), f"{api_version} {kind} configures a Karmada control plane, which "
                            "gitfleet does not implement; the document is ignored")
-        elif group == "gitfleet.io":
+        elif group == GITFLEET_GROUP:
             report.error(("kind",), f"{kind} belongs in {FLEET_FILE} at the root of the repository")
         else:
             check_secret(data, report)
@@ -290,13 +331,15 @@ class _Loader:
             source = self.files[path].decode("utf-8-sig") if isinstance(self.files[path], bytes) \
                 else str(self.files[path])
         except UnicodeDecodeError as exc:
-            report.error((), f"file is not UTF-8: {exc.reason} at byte {exc.start}")
+            content = self.files[path]
+            line, col = byte_position(content, exc.start)
+            report.problems.append(Problem(path, line, col, f"file is not UTF-8: {exc.reason} at byte {exc.start}"))
             return
         if not self.clusters:
             report.warning((), "not rendered: the inventory has no cluster to render it for")
             return
-        names = [c.name for c in self.clusters]
-        contexts = [template_context(self.settings.values, self.settings.name, names, c) for c in self.clusters]
+        cluster_names = [c.name for c in self.clusters]
+        contexts = [template_context(self.settings.values, self.settings.name, cluster_names, c) for c in self.clusters]
         try:
             rendered = render_text(source, path, contexts[0])
         except TemplateError as exc:
@@ -313,22 +356,40 @@ class _Loader:
             return
         for doc in docs:
             self._classify(doc.data, Reporter(path, _MappedLocator(doc.locator, lines)), (source, doc.index))
+        if report.has_errors:
+            return
+        others: list[tuple[str | None, dict[str, Any]]] = []
         if self.render_all_clusters:
-            self._check_other_clusters(path, source, docs, contexts, lines, report)
+            others += [(c.name, ctx) for c, ctx in zip(self.clusters[1:], contexts[1:])]
+        probe = probe_cluster(self.clusters[0])
+        others.append((None, template_context(self.settings.values, self.settings.name, cluster_names, probe)))
+        self._check_other_clusters(path, source, docs, others, lines, report)
 
     def _check_other_clusters(self, path: str, source: str, docs: tuple[ParsedDocument, ...],
-                              contexts: list[dict[str, Any]], lines: LineMap, report: Reporter) -> None:
-        for cluster, context in zip(self.clusters[1:], contexts[1:]):
+                              contexts: list[tuple[str | None, dict[str, Any]]], lines: LineMap,
+                              report: Reporter) -> None:
+        """Report the first render among ``contexts`` (a cluster's name, or None for the
+        probe, and its template context) whose identity differs from ``docs``."""
+        for cluster, context in contexts:
+            where = f"cluster {cluster!r}" if cluster else "another cluster"
             try:
                 others = render_documents(source, path, context)
+            except TemplateError as exc:
+                if cluster is None:
+                    # The template cannot render for made-up values (a lookup by cluster
+                    # name, say): the probe cannot tell, the real clusters still do.
+                    continue
+                report.problems.append(exc.problem())
+                return
+            try:
                 if len(others) != len(docs):
                     raise TemplateError(path, 1, 1, f"the number of documents depends on `cluster` "
-                                        f"({len(docs)} for the first cluster, {len(others)} for cluster "
-                                        f"{cluster.name!r}); placement must not")
+                                        f"({len(docs)} for the first cluster, {len(others)} for "
+                                        f"{where}); placement must not")
                 for first, other in zip(docs, others):
                     line, col = first.locator.start
                     check_identity(first.data, other, path, line=lines.source_line(line), col=col,
-                                   cluster=cluster.name)
+                                   cluster=cluster)
             except TemplateError as exc:
                 report.problems.append(exc.problem())
                 return
@@ -397,6 +458,9 @@ class _Loader:
             bad |= _report_errors(report, ("metadata", "namespace"), "namespace", namespace,
                                   names.namespace_errors(namespace))
         if bad:
+            return None
+        check_counts(data, report)
+        if report.has_errors:
             return None
         ns = (namespace or build.DEFAULT_NAMESPACE) if namespaced else None
         obj = with_namespace(_copy(data), ns)

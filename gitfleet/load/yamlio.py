@@ -302,11 +302,18 @@ def parse_documents(content: bytes | str, path: str) -> tuple[ParsedDocument, ..
     return hit
 
 
+def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of byte ``offset`` of ``raw``; the column counts bytes,
+    for text that does not decode."""
+    before = raw[:offset]
+    return before.count(b"\n") + 1, offset - before.rfind(b"\n")
+
+
 def _parse_uncached(raw: bytes) -> tuple[ParsedDocument, ...] | _ParseFailure:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return _ParseFailure(1, 1, f"file is not UTF-8: {exc.reason} at byte {exc.start}")
+        return _ParseFailure(*byte_position(raw, exc.start), f"file is not UTF-8: {exc.reason} at byte {exc.start}")
     loader = _Loader(text)
     out: list[ParsedDocument] = []
     try:

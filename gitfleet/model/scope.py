@@ -1,10 +1,37 @@
-"""Whether a kind is namespaced: a built-in table of Kubernetes' own kinds, extended
-by the CustomResourceDefinitions found in the fleet repo and, in the shell, by live
-discovery of a reachable cluster."""
+"""Whether a kind is namespaced: a built-in table of Kubernetes' own kinds and of the
+kinds Karmada installs, extended by the CustomResourceDefinitions found in the fleet
+repo and, in the shell, by live discovery of a reachable cluster."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+# What Karmada installs: the CRDs it ships (charts/karmada/_crds/bases, including the
+# MCS API's ServiceExport and ServiceImport) and the kinds of its aggregated API servers
+# (Cluster, ResourceRegistry). (group, kind) -> namespaced.
+KARMADA_SCOPES: Mapping[tuple[str, str], bool] = {
+    ("cluster.karmada.io", "Cluster"): False,
+    ("policy.karmada.io", "PropagationPolicy"): True,
+    ("policy.karmada.io", "OverridePolicy"): True,
+    ("policy.karmada.io", "ClusterPropagationPolicy"): False,
+    ("policy.karmada.io", "ClusterOverridePolicy"): False,
+    ("policy.karmada.io", "ClusterTaintPolicy"): False,
+    ("policy.karmada.io", "FederatedResourceQuota"): True,
+    ("work.karmada.io", "ResourceBinding"): True,
+    ("work.karmada.io", "ClusterResourceBinding"): False,
+    ("work.karmada.io", "Work"): True,
+    ("config.karmada.io", "ResourceInterpreterCustomization"): False,
+    ("config.karmada.io", "ResourceInterpreterWebhookConfiguration"): False,
+    ("networking.karmada.io", "MultiClusterIngress"): True,
+    ("networking.karmada.io", "MultiClusterService"): True,
+    ("autoscaling.karmada.io", "FederatedHPA"): True,
+    ("autoscaling.karmada.io", "CronFederatedHPA"): True,
+    ("apps.karmada.io", "WorkloadRebalancer"): False,
+    ("remedy.karmada.io", "Remedy"): False,
+    ("search.karmada.io", "ResourceRegistry"): False,
+    ("multicluster.x-k8s.io", "ServiceExport"): True,
+    ("multicluster.x-k8s.io", "ServiceImport"): True,
+}
 
 # (group, kind) -> namespaced. "" is the core group.
 BUILTIN_SCOPES: Mapping[tuple[str, str], bool] = {
@@ -41,11 +68,7 @@ BUILTIN_SCOPES: Mapping[tuple[str, str], bool] = {
     ("certificates.k8s.io", "CertificateSigningRequest"): False,
     ("flowcontrol.apiserver.k8s.io", "FlowSchema"): False,
     ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"): False,
-    ("cluster.karmada.io", "Cluster"): False,
-    ("policy.karmada.io", "PropagationPolicy"): True,
-    ("policy.karmada.io", "OverridePolicy"): True,
-    ("policy.karmada.io", "ClusterPropagationPolicy"): False,
-    ("policy.karmada.io", "ClusterOverridePolicy"): False,
+    **KARMADA_SCOPES,
 }
 
 

@@ -298,10 +298,28 @@ def plan_decisions(
     return Plan(
         placements=tuple(placements),
         manifests=manifests,
-        warnings=tuple(fleet.warnings),
+        warnings=tuple(fleet.warnings) + tuple(
+            w for p in placements if (w := placement_warning(decisions[p.resource].template, p, fleet))),
         explanations=explanations,
     )
 
+
+def placement_problem(template: Template, placement: ResourcePlacement, fleet: Fleet) -> Problem | None:
+    """A warning at the template when it goes to no cluster: no policy selects it, its
+    policy selects no cluster, or no selected cluster fits (Karmada would leave it
+    unscheduled, and a typo in a selector looks exactly like this). None when it is
+    placed, or when the inventory is empty and nothing could be."""
+    if placement.clusters or not fleet.clusters:
+        return None
+    why = placement.reason or "no cluster was selected"
+    pos = template.pos
+    return Problem(pos.path, pos.line, pos.col, f"{placement.resource} goes to no cluster: {why}", "warning")
+
+
+def placement_warning(template: Template, placement: ResourcePlacement, fleet: Fleet) -> str | None:
+    """:func:`placement_problem` as the plan's warnings hold it."""
+    problem = placement_problem(template, placement, fleet)
+    return str(problem) if problem else None
 
 
 def build_plan(fleet: Fleet) -> Plan:

@@ -43,7 +43,7 @@ from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet, Template
 from gitfleet.model.source import SourcePos
-from gitfleet.plan.build import Decision, carried_dependencies, decide_all, plan_decisions
+from gitfleet.plan.build import Decision, carried_dependencies, decide_all, placement_warning, plan_decisions
 from gitfleet.status.layout import (
     PLACEMENTS_FILE,
     manifest_path,
@@ -72,6 +72,7 @@ class TemplateRecord:
     files: tuple[str, ...]  # its status-tree paths, one per target cluster
     deps: tuple[str, ...] = ()  # propagateDeps: the dependencies it carries ...
     holders: tuple[str, ...] = ()  # ... to these clusters
+    warning: str = ""  # that it goes to no cluster (build.placement_warning), if so
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def _carried(decisions: Mapping[str, Decision]) -> dict[str, tuple[tuple[str, ..
 
 def _template_records(
     plan: Plan,
-    paths: Mapping[str, str],
+    fleet: Fleet,
+    templates: Mapping[str, Template],
     carried: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
     dump: bool,
 ) -> tuple[dict[str, TemplateRecord], dict[str, bytes]]:
@@ -193,11 +195,12 @@ def _template_records(
         key = placement.resource
         deps, holders = carried.get(key, ((), ()))
         records[key] = TemplateRecord(
-            path=paths[key],
+            path=templates[key].pos.path,
             placement=placements_yaml((placement,)),
             files=tuple(owned.get(key, ())),
             deps=deps,
             holders=holders,
+            warning=placement_warning(templates[key], placement, fleet) or "",
         )
     return records, files
 
@@ -225,8 +228,7 @@ def record_render(
     warnings = _attribute(fleet.warnings, sources)
     if warnings is None:
         return None
-    paths = {t.key: t.pos.path for t in fleet.templates}
-    templates, _ = _template_records(plan, paths, carried, dump=False)
+    templates, _ = _template_records(plan, fleet, {t.key: t for t in fleet.templates}, carried, dump=False)
     return RenderRecord(
         tool=tool,
         sources=sources,
@@ -249,7 +251,7 @@ def _load_changed(
         wanted |= set(record.global_paths)
     wanted |= set(changed)
     try:
-        return load_fleet({p: files[p] for p in sorted(wanted) if p in files})
+        return load_fleet({p: files[p] for p in sorted(wanted) if p in files}, whole_repo=False)
     except InputError:
         return Fallback("a changed file does not load")
 
@@ -368,7 +370,7 @@ def _replan(
     except InputError:
         return Fallback("a changed template does not plan")
 
-    planned, added = _template_records(plan, {k: present[k].pos.path for k in decisions}, carried, dump=True)
+    planned, added = _template_records(plan, fleet, {k: present[k] for k in decisions}, carried, dump=True)
     cleared = (old_keys | decisions.keys()) & record.templates.keys()
     templates = {k: t for k, t in record.templates.items() if k not in cleared}
     owners = {path: key for key, t in templates.items() for path in t.files}
@@ -387,7 +389,8 @@ def _replan(
     return Increment(
         changes=changes,
         placements=placements,
-        warnings=fleet.warnings,
+        # As build_plan orders them: the loader's, then each placement's by resource key.
+        warnings=fleet.warnings + tuple(templates[k].warning for k in sorted(templates) if templates[k].warning),
         record=new_record,
         replanned=tuple(sorted(decisions)),
         part=plan,

@@ -1,6 +1,10 @@
 """The configuration file of ``gitfleet run``: YAML checked against
 ``policies-schema/run-config.json`` (the one source of truth, also usable by
-editors), then turned into a frozen :class:`RunConfig` with every default filled in."""
+editors), then turned into a frozen :class:`RunConfig` with every default filled in.
+
+The file is read as the fleet's files are (:mod:`gitfleet.load.yamlio`: YAML 1.1 as
+kubectl reads it, duplicate keys refused, every node's position kept), so each
+problem is reported as ``FILE:LINE:COL: at /json/pointer: what is wrong``."""
 
 from __future__ import annotations
 
@@ -14,12 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
-from gitfleet.errors import GitfleetError
+from gitfleet.errors import GitfleetError, PositionedError
 from gitfleet.git.source import is_remote_url
 from gitfleet.kube.settings import ClientSettings
+from gitfleet.load.yamlio import Locator, parse_documents
 
 SCHEMA_FILE = "run-config.json"
 DEFAULT_INTERVAL = 60.0
@@ -32,7 +36,8 @@ _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([smh])$")
 
 class ConfigFileError(GitfleetError):
     """The run configuration file is missing, not YAML, or breaks the schema; the
-    message lists every problem as ``FILE: at /json/pointer: what is wrong``."""
+    message lists every problem as ``FILE:LINE:COL: at /json/pointer: what is wrong``
+    (``FILE: ...`` when the data did not come from a file)."""
 
 
 @dataclass(frozen=True)
@@ -74,14 +79,19 @@ def seconds(value: float | str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def problems(data: Any) -> list[str]:
-    """Every schema violation of ``data`` as ``at /pointer: message``, sorted by place."""
+def problems(data: Any, where: str = "run config", locator: Locator | None = None) -> list[str]:
+    """Every schema violation of ``data`` as ``WHERE[:LINE:COL]: at /pointer: message``,
+    sorted by place; the position comes from ``locator`` when there is one."""
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    out = []
-    for err in errors:
-        pointer = "/" + "/".join(str(p) for p in err.absolute_path)
-        out.append(f"at {pointer}: {err.message}")
-    return out
+    return [_at(where, locator, tuple(err.absolute_path), err.message) for err in errors]
+
+
+def _at(where: str, locator: Locator | None, path: tuple[str | int, ...], message: str) -> str:
+    pointer = "/" + "/".join(str(p) for p in path)
+    if locator is not None:
+        line, col = locator.locate(path)
+        where = f"{where}:{line}:{col}"
+    return f"{where}: at {pointer}: {message}"
 
 
 def default_listen(environ: Mapping[str, str] = os.environ) -> str:
@@ -90,16 +100,18 @@ def default_listen(environ: Mapping[str, str] = os.environ) -> str:
     return DEFAULT_LISTEN_IN_CLUSTER if environ.get("KUBERNETES_SERVICE_HOST") else DEFAULT_LISTEN
 
 
-def parse_config(data: Any, where: str = "run config", environ: Mapping[str, str] = os.environ) -> RunConfig:
-    """A :class:`RunConfig` from parsed YAML; raises :class:`ConfigFileError`."""
-    found = problems(data)
+def parse_config(data: Any, where: str = "run config", environ: Mapping[str, str] = os.environ,
+                 locator: Locator | None = None) -> RunConfig:
+    """A :class:`RunConfig` from parsed YAML (``locator``: where its nodes are in
+    ``where``); raises :class:`ConfigFileError`."""
+    found = problems(data, where, locator)
     if found:
-        raise ConfigFileError("\n".join(f"{where}: {p}" for p in found))
+        raise ConfigFileError("\n".join(found))
     assert isinstance(data, Mapping)
     listen = str(data.get("listen") or default_listen(environ))
     port = int(listen.rpartition(":")[2])
     if port > 65535:
-        raise ConfigFileError(f"{where}: at /listen: port {port} is above 65535")
+        raise ConfigFileError(_at(where, locator, ("listen",), f"port {port} is above 65535"))
     client = data.get("client") or {}
     defaults = ClientSettings()
     return RunConfig(
@@ -129,16 +141,19 @@ def load_config(path: str | Path) -> RunConfig:
     from any working directory."""
     where = str(path)
     try:
-        text = Path(path).read_text()
+        raw = Path(path).read_bytes()
     except OSError as err:
         raise ConfigFileError(f"{where}: cannot read the run config: {err.strerror or err}") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
-        raise ConfigFileError(f"{at}: not valid YAML: {getattr(err, 'problem', None) or err}") from None
-    config = parse_config(data, where)
+        docs = parse_documents(raw, where)
+    except PositionedError as err:
+        raise ConfigFileError(f"{err.path}:{err.line}:{err.col}: not valid YAML: "
+                              f"{err.message.removeprefix('invalid YAML: ')}") from None
+    if len(docs) > 1:
+        line, col = docs[1].locator.start
+        raise ConfigFileError(f"{where}:{line}:{col}: the run config is one YAML document, found {len(docs)}")
+    data, locator = (docs[0].data, docs[0].locator) if docs else (None, None)
+    config = parse_config(data, where, locator=locator)
     base = Path(path).resolve().parent
     updates: dict[str, Any] = {}
     if not is_remote_url(config.repo) and not Path(config.repo).is_absolute():

@@ -202,10 +202,9 @@ OTHER_VERBS = {f"gitfleet.cli.{name}" for name in COMMANDS}
          {"jsonschema", "jinja2"}),
         ("validate", {"fleet.yaml": FLEET_YAML, **GOOD}, {"jinja2", "kubernetes", "apscheduler"},
          {"jsonschema"}),
-        ("validate", PLAIN_ONLY, {"jsonschema", "referencing", "jinja2", "kubernetes"}, set()),
         ("explain", {"fleet.yaml": FLEET_YAML, **GOOD}, {"jinja2", "kubernetes", "pygit2"}, {"jsonschema"}),
     ],
-    ids=["render-plain", "render-j2", "validate-plain", "validate-no-schema-doc", "explain-plain"],
+    ids=["render-plain", "render-j2", "validate-plain", "explain-plain"],
 )
 def test_a_verb_imports_only_what_it_uses(make_repo: MakeRepo, tmp_path: Path, verb: str, files: dict[str, str],
                                           absent: set[str], present: set[str]) -> None:
@@ -219,6 +218,12 @@ def test_a_verb_imports_only_what_it_uses(make_repo: MakeRepo, tmp_path: Path, v
     assert loaded & absent == set()
     assert present <= loaded
     assert modules & OTHER_VERBS == {f"gitfleet.cli.cmd_{verb}"}
+
+
+def test_a_folder_without_a_fleet_repo_stops_before_any_schema(make_repo: MakeRepo, tmp_path: Path) -> None:
+    code, modules, stderr = probe(["validate", str(make_repo(PLAIN_ONLY))], tmp_path)
+    assert code == 1 and "no fleet repo in" in stderr
+    assert (modules | top_level(modules)) & {"jsonschema", "referencing", "jinja2"} == set()
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,12 @@ PP_HEAD = "apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\n"
 CPP_HEAD = "apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\n"
 OP_HEAD = "apiVersion: policy.karmada.io/v1alpha1\nkind: OverridePolicy\n"
 CLUSTER_HEAD = "apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\n"
+FLEET_YAML = b"apiVersion: gitfleet.io/v1alpha1\nkind: Fleet\nmetadata: {name: fleet}\n"
+
+
+def repo(files: dict[str, bytes]) -> dict[str, bytes]:
+    """``files`` as a fleet repo: with a fleet.yaml, unless they bring their own."""
+    return {"fleet.yaml": FLEET_YAML, **files}
 
 
 def y(text: str) -> bytes:

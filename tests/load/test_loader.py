@@ -14,11 +14,11 @@ from gitfleet.model.policy import (
     SpreadConstraint,
     Toleration,
 )
-from load.repos import CPP_HEAD, OP_HEAD, SELECT_DEPLOYMENTS, cluster, deployment, inventory, pp, y
+from load.repos import CPP_HEAD, OP_HEAD, SELECT_DEPLOYMENTS, cluster, deployment, inventory, pp, repo, y
 
 
 def errors(files: dict[str, bytes]) -> list[tuple[str, int, int, str]]:
-    return [(p.path, p.line, p.col, p.message) for p in validate_files(files) if p.severity == "error"]
+    return [(p.path, p.line, p.col, p.message) for p in validate_files(repo(files)) if p.severity == "error"]
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_namespaced_templates_default_to_default_and_cluster_scoped_have_none() 
         "t/ns.yaml": b"apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, namespace: oops}\n",
         "t/cm.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n",
     }
-    fleet = load_fleet(files)
+    fleet = load_fleet(repo(files))
     assert [t.key for t in fleet.templates] == [
         "apps/v1/Deployment/default/web", "v1/ConfigMap/shop/c", "v1/Namespace/_/shop"]
     by_key = {t.key: t for t in fleet.templates}
@@ -185,19 +185,19 @@ def test_crds_in_the_repo_give_scopes() -> None:
         "w.yaml": b"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
         "g.yaml": b"apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n",
     }
-    fleet = load_fleet(files)
+    fleet = load_fleet(repo(files))
     assert fleet.crd_scopes == {("example.com", "Widget"): False, ("example.com", "Gadget"): True}
     keys = {t.key for t in fleet.templates}
     assert {"example.com/v1/Widget/_/w", "example.com/v1/Gadget/default/g"} <= keys
 
 
 def test_unknown_kind_with_a_namespace_is_namespaced() -> None:
-    fleet = load_fleet({"x.yaml": b"apiVersion: x.io/v1\nkind: Thing\nmetadata: {name: t, namespace: a}\n"})
+    fleet = load_fleet(repo({"x.yaml": b"apiVersion: x.io/v1\nkind: Thing\nmetadata: {name: t, namespace: a}\n"}))
     assert fleet.templates[0].key == "x.io/v1/Thing/a/t"
 
 
 def test_template_objects_do_not_share_the_parse_cache() -> None:
-    files = {"web.yaml": deployment()}
+    files = repo({"web.yaml": deployment()})
     first = load_fleet(files).templates[0]
     first.obj["spec"]["replicas"] = 99  # type: ignore[index]
     assert load_fleet(files).templates[0].obj["spec"]["replicas"] == 3
@@ -233,12 +233,12 @@ def test_fleet_settings() -> None:
 
 
 def test_fleet_settings_default_without_fleet_yaml() -> None:
-    settings = load_fleet({}).settings
+    settings = load_fleet(inventory("m1")).settings
     assert (settings.name, settings.status_branch, settings.apply.prune) == ("fleet", "gitfleet/status", True)
 
 
 def test_dot_folders_are_not_read() -> None:
-    assert load_fleet({".github/workflows/ci.yaml": b"on: push\njobs: {}\n"}).templates == ()
+    assert load_fleet(repo({".github/workflows/ci.yaml": b"on: push\njobs: {}\n"})).templates == ()
 
 
 def test_karmada_control_plane_kinds_are_ignored_with_a_warning() -> None:

@@ -129,22 +129,31 @@ COUNT_DEPENDS = (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "words"),
+    ("text", "line", "words", "probe_tells"),
     [
         (NAME_DEPENDS, 1, ("metadata.name depends on `cluster` ('cfg-alpha' for the first cluster, "
-                          "'cfg-zeta' for cluster 'zeta')")),
-        (REPLICAS_DEPEND, 1, "spec.replicas depends on `cluster` (1 for the first cluster, 3 for cluster 'zeta')"),
+                          "'cfg-zeta' for cluster 'zeta')"), True),
+        # The probe changes label values: 'small' becomes another value that is not 'large' either.
+        (REPLICAS_DEPEND, 1, "spec.replicas depends on `cluster` (1 for the first cluster, 3 for cluster 'zeta')",
+         False),
         (COUNT_DEPENDS, 1, ("the number of documents depends on `cluster` (2 for the first cluster, 1 for "
-                           "cluster 'zeta')")),
+                           "cluster 'zeta')"), True),
     ],
     ids=["name", "replicas", "document-count"],
 )
-def test_validate_renders_every_cluster_and_reports_identity_changes(text: bytes, line: int, words: str) -> None:
+def test_validate_renders_every_cluster_and_reports_identity_changes(
+    text: bytes, line: int, words: str, probe_tells: bool
+) -> None:
     files = {**INVENTORY, "t.yaml.j2": text}
     errors = [p for p in validate_files(files) if p.severity == "error"]
     assert [(p.path, p.line) for p in errors] == [("t.yaml.j2", line)]
     assert words in errors[0].message
-    # load_fleet renders the first cluster only; the plan checks the others as it renders them.
+    # load_fleet renders the first cluster and the probe; the plan checks the other
+    # clusters as it renders them.
+    if probe_tells:
+        with pytest.raises(InputError, match="depends on `cluster`"):
+            load_fleet(files)
+        return
     fleet = load_fleet(files)
     with pytest.raises(TemplateError):
         for template in fleet.templates:
@@ -178,7 +187,7 @@ def test_template_problems_in_the_loader(text: bytes, line: int, col: int, words
 
 
 def test_j2_files_without_an_inventory_are_skipped_with_a_warning() -> None:
-    fleet = load_fleet({"t.yaml.j2": NAME_DEPENDS})
+    fleet = load_fleet({"fleet.yaml": FLEET_YAML, "t.yaml.j2": NAME_DEPENDS})
     assert fleet.templates == ()
     assert fleet.warnings == ("t.yaml.j2:1:1: warning: not rendered: the inventory has no cluster to render it for",)
 

@@ -1,0 +1,34 @@
+"""Everything ``gitfleet validate`` checks, as one list of problems.
+
+Loading finds what is wrong with each document (schemas, Karmada's admission rules,
+templates rendered for every cluster); planning finds what only placement reveals
+(a template that fails for one target cluster, an override that cannot apply) and
+what is suspicious without being wrong: a resource that goes to no cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gitfleet.errors import InputError, Problem
+from gitfleet.load.loader import load_fleet, validate_files
+from gitfleet.plan.build import build_plan, placement_problem
+
+
+def validate_repo(files: Mapping[str, bytes]) -> list[Problem]:
+    """Every problem of the fleet repo in ``files``, errors and warnings, sorted and
+    without repeats. Raises only ``NoFleetRepoError`` (there is no fleet repo to check)."""
+    problems = set(validate_files(files))
+    if not any(p.severity == "error" for p in problems):
+        try:
+            fleet = load_fleet(files)
+            plan = build_plan(fleet)
+        except InputError as err:
+            problems.update(err.problems)
+        else:
+            templates = {t.key: t for t in fleet.templates}
+            for placement in plan.placements:
+                problem = placement_problem(templates[placement.resource], placement, fleet)
+                if problem is not None:
+                    problems.add(problem)
+    return sorted(problems)
