@@ -16,7 +16,7 @@ from typing import Any
 from gitfleet.apply.result import ClusterResult
 from gitfleet.load.yamlio import dump_yaml, load_plain
 from gitfleet.redaction import Redactor
-from gitfleet.status.layout import status_path as status_path  # the one path rule, re-exported
+from gitfleet.status.layout import status_path as status_path  # noqa: PLC0414 - re-exported: the one path rule
 from gitfleet.status.report import align
 
 
