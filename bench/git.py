@@ -21,12 +21,12 @@ a user or CI job runs), median over ``--repeat`` runs; one JSON object is printe
   with the cold first cycle and the time from commit to status branch for context;
 - ``rerender_breakdown_s``: where the re-render's time goes, from an instrumented child
   doing the same step: interpreter start, imports (the CLI parser for the render verb),
-  ``prepare_commit`` (read + incremental plan) and ``finish_commit`` (commit + cache);
+  ``render_for_status`` (read + incremental plan) and ``record_render`` (commit + cache);
 - ``startup_s``: ``python -c pass``, ``import pygit2, yaml`` (the least any process that
   reads Git and YAML pays), importing the whole CLI, and importing only what
   ``render --commit`` needs, so the import share of the budget is visible;
 - ``diff_s``: ``diff REPO --base C2 --head C3 --format json`` where C3 changes one
-  OverridePolicy, next to ``render_s`` (``render --rev C3 -o DIR``, a cold render) and
+  OverridePolicy, next to ``render_s`` (``render --rev C3 --output-dir DIR``, a cold render) and
   ``render_json_s``;
 - ``budgets``: re-render + commit under 1.5 s (CLI and reconciler), at least 10x faster
   than the cold ``render --commit`` (the reconciler's re-render: a fresh CLI process
@@ -82,10 +82,13 @@ t0 = time.perf_counter()
 from gitfleet.cli.main import build_parser
 build_parser(["render"])  # what `python -m gitfleet render` does before dispatching
 t1 = time.perf_counter()
-from gitfleet.cli.cmd_commit import finish_commit, prepare_commit
-prepared = prepare_commit(sys.argv[1], sys.argv[2], None)
+from gitfleet.service.memory import DiskMemory
+from gitfleet.service.planning import render_for_status
+from gitfleet.service.recording import record_render
+from gitfleet.service.source import read_repo
+prepared = render_for_status(read_repo(sys.argv[1], sys.argv[2]), None, DiskMemory())
 t2 = time.perf_counter()
-sha = finish_commit(prepared, False)
+sha = record_render(prepared, False, DiskMemory())
 t3 = time.perf_counter()
 print(json.dumps({"imports_s": t1 - t0, "prepare_s": t2 - t1, "finish_s": t3 - t2,
                   "incremental": prepared.incremental, "reason": prepared.reason,
@@ -93,7 +96,7 @@ print(json.dumps({"imports_s": t1 - t0, "prepare_s": t2 - t1, "finish_s": t3 - t
 """
 
 _RENDER_COMMIT_IMPORTS = (
-    "import gitfleet.cli.cmd_render, gitfleet.cli.cmd_commit, gitfleet.plan.incremental, "
+    "import gitfleet.cli.cmd_render, gitfleet.service.planning, gitfleet.service.recording, "
     "gitfleet.git.statusbranch"
 )
 
@@ -327,7 +330,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         startup["render_commit_modules"].append(runner.python("-c", _RENDER_COMMIT_IMPORTS).seconds)
 
         if not args.skip_diff:
-            renders.append(runner.gitfleet("render", str(fleet), "--rev", c3, "-o", str(work / "out")).seconds)
+            renders.append(runner.gitfleet("render", str(fleet), "--rev", c3, "--output-dir", str(work / "out")).seconds)
             renders_json.append(runner.gitfleet("render", str(fleet), "--rev", c3, "--format", "json").seconds)
             diffs.append(runner.gitfleet("diff", str(fleet), "--base", c2, "--head", c3, "--format", "json").seconds)
 

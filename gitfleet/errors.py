@@ -20,8 +20,13 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
+        return self.shown()
+
+    def shown(self, where: str = "") -> str:
+        """``path:line:col: message``, the path from ``where`` (REPO as the user named it)."""
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.path}:{self.line}:{self.col}: {prefix}{self.message}"
+        path = f"{where.rstrip('/')}/{self.path}" if where and self.path and not self.path.startswith("<") else self.path
+        return f"{path}:{self.line}:{self.col}: {prefix}{self.message}"
 
 
 class GitfleetError(Exception):
@@ -31,8 +36,9 @@ class GitfleetError(Exception):
 class InputError(GitfleetError):
     """The fleet repo is invalid. Carries every problem found, not just the first."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], where: str = "") -> None:
         self.problems = sorted(problems)
+        self.where = where  # REPO as the user named it: a terminal shows paths from there
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -59,3 +65,14 @@ class OverrideError(GitfleetError):
     def __init__(self, policy: str, rule: int, overrider: str, message: str) -> None:
         self.policy, self.rule, self.overrider, self.message = policy, rule, overrider, message
         super().__init__(f"{policy} rule {rule} {overrider}: {message}")
+
+
+class UsageError(GitfleetError):
+    """The command asked for something that cannot be done as asked: a missing REPO
+    folder, an unknown revision or cluster, an unreadable kubeconfig, two options that
+    do not go together. ``code`` is the exit code (2 unless said otherwise); the
+    message is worded once, here or where it is raised, for every verb alike."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code

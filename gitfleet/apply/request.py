@@ -60,11 +60,13 @@ def cluster_requests(
         for name in placement.suspended:
             suspended.setdefault(name, set()).add(placement.resource)
     out: dict[str, ClusterRequest] = {}
-    for name in sorted(plan.manifests):
+    # A wanted cluster the plan has no manifests for (one that left the inventory) gets
+    # an empty desired state: everything recorded for it is pruned.
+    for name in sorted(set(plan.manifests) | (wanted or set())):
         if wanted is not None and name not in wanted:
             continue
         held = frozenset(suspended.get(name, ()))
-        desired = {k: m for k, m in plan.manifests[name].items() if k not in held}
+        desired = {k: m for k, m in plan.manifests.get(name, {}).items() if k not in held}
         out[name] = ClusterRequest(
             cluster=name,
             fleet=fleet,

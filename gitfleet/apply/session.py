@@ -22,7 +22,7 @@ from gitfleet.kube.client import KubeClient
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import FleetSettings
 from gitfleet.redaction import Redactor
-from gitfleet.status.layout import CLUSTERS_DIR, plan_to_tree, tree_keys
+from gitfleet.status.layout import CLUSTERS_DIR, plan_to_tree, recorded_clusters, tree_keys
 from gitfleet.status.secrets import mask_plan
 
 
@@ -82,8 +82,10 @@ def status_tree(
     A Pull-mode cluster that was not pushed to always gets the new render: its folder
     is what its own agent reads, not a record of what gitfleet applied."""
     new = rendered if rendered is not None else plan_to_tree(mask_plan(plan))
+    # A cluster that left the inventory keeps its folder until an apply has pruned it.
+    departed = recorded_clusters(previous_files) - set(plan.manifests)
     held = {
-        name for name in plan.manifests
+        name for name in (*plan.manifests, *departed)
         if (name not in result.clusters and name not in pull_clusters)
         or (name in result.clusters and not result.clusters[name].complete)
     }

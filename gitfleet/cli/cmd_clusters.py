@@ -48,9 +48,11 @@ def run_up(args: argparse.Namespace) -> int:
     from gitfleet.testing.clusters import LocalClusters
 
     if args.for_repo:
-        from gitfleet.cli.common import load
+        from gitfleet.service.planning import load
+        from gitfleet.service.source import read_repo
 
-        fleet = load(args.for_repo)
+        revision = read_repo(args.for_repo)
+        fleet = load(revision.files, revision.where)
         names = sorted(c.name for c in fleet.clusters if c.sync_mode != "Pull")
         if not names:
             raise CommandError(f"{args.for_repo} has no Push-mode cluster in its inventory")

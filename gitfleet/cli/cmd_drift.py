@@ -10,19 +10,22 @@ Exit codes: 0 done (no drift, or drift without ``--exit-code``); 1 drift found w
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
 from gitfleet.cli import exitcodes
-from gitfleet.cli.cmd_apply import (
+from gitfleet.cli.common import (
+    add_branch_argument,
     add_cluster_arguments,
-    close,
-    connect_clusters,
-    load,
-    previous_tree,
-    selected_clusters,
+    add_repo_argument,
+    add_rev_argument,
+    connection,
+    print_warnings,
 )
-from gitfleet.cli.common import add_repo_argument, add_rev_argument, print_warnings
+from gitfleet.cli.output import add_output_argument, to_json
+
+if TYPE_CHECKING:
+    from gitfleet.apply.result import FleetResult
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,33 +39,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add_repo_argument(parser)
     add_rev_argument(parser)
     add_cluster_arguments(parser)
-    parser.add_argument("-o", "--output", choices=("text", "json"), default="text",
-                        help="report format (default: text)")
+    add_output_argument(parser, tuple(FORMATTERS), "text", "report format")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when there is drift")
-    parser.add_argument("--branch", help="status branch (default: fleet.yaml spec.statusBranch)")
+    add_branch_argument(parser)
     parser.set_defaults(func=run)
+
+
+def _text(result: FleetResult) -> str:
+    from gitfleet.apply.report import format_drift
+
+    return format_drift(result)
+
+
+def _json(result: FleetResult) -> str:
+    from gitfleet.apply.report import drift_json
+
+    return to_json(drift_json(result))
+
+
+FORMATTERS = {"text": _text, "json": _json}
 
 
 def run(args: argparse.Namespace) -> int:
     from gitfleet.apply.engine import ApplyOptions
-    from gitfleet.apply.report import drift_json, format_drift
-    from gitfleet.apply.session import run_apply
+    from gitfleet.service.applying import apply_planned
+    from gitfleet.service.members import select_members
+    from gitfleet.service.planning import plan_files, relocate_warnings
+    from gitfleet.service.recording import read_status
+    from gitfleet.service.source import read_repo
 
-    loaded = load(args.repo, args.rev)
-    print_warnings(loaded.plan.warnings)
-    names = selected_clusters(loaded.fleet, args.cluster)
-    previous = previous_tree(loaded, args.branch or loaded.fleet.settings.status_branch)
-    clients = connect_clusters(loaded.fleet, names, args)
-    try:
-        result = run_apply(loaded.plan, loaded.fleet.settings, clients, previous,
-                           ApplyOptions(mode="drift"), only=names)
-    finally:
-        close(clients)
-    if args.output == "json":
-        json.dump(drift_json(result), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(format_drift(result))
+    link = connection(args)
+    revision = read_repo(args.repo, args.rev)
+    planned = plan_files(revision.files, where=revision.where)
+    print_warnings(relocate_warnings(planned.plan.warnings, revision.files, revision.where))
+    previous = read_status(revision.git, args.branch or planned.fleet.settings.status_branch)
+    members = select_members(planned.fleet, args.cluster)
+    result = apply_planned(planned, members, link, previous.files if previous else {}, ApplyOptions(mode="drift"))
+    sys.stdout.write(FORMATTERS[args.output](result))
     if any(c.error for c in result.clusters.values()):
         return exitcodes.PARTIAL
     drifted = any(c.drift() for c in result.clusters.values())

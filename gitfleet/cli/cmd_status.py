@@ -8,9 +8,11 @@ import sys
 
 from gitfleet.apply.statusfile import status_section
 from gitfleet.cli import exitcodes
-from gitfleet.cli.common import add_repo_argument
-from gitfleet.git.source import GitSource, open_source
+from gitfleet.cli.common import add_branch_argument, add_repo_argument
+from gitfleet.cli.output import add_output_argument
+from gitfleet.git.source import GitSource
 from gitfleet.git.statusbranch import read_status_commit
+from gitfleet.service.source import open_repo
 from gitfleet.status.layout import status_branch_name
 from gitfleet.status.report import StatusReport, build_report, format_json, format_table, format_yaml
 
@@ -30,9 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         " placed and which source commit was rendered last.",
     )
     add_repo_argument(parser)
-    parser.add_argument("-o", "--output", choices=tuple(FORMATTERS), default="table",
-                        help="output format (default: table)")
-    parser.add_argument("--branch", help="status branch (default: fleet.yaml spec.statusBranch)")
+    add_output_argument(parser, tuple(FORMATTERS), "table", "output format")
+    add_branch_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -47,7 +48,7 @@ def _branch(source: GitSource) -> str:
 
 def collect(repo: str, branch: str | None = None) -> StatusReport:
     """The status report of ``repo`` (a folder or a URL, whose mirror is fetched)."""
-    source = open_source(repo)
+    source = open_repo(repo)
     name = branch or _branch(source)
     tip = read_status_commit(source, name)
     if tip is None:

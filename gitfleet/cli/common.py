@@ -1,32 +1,24 @@
-"""What several commands share: reading the fleet repo and reporting its problems.
+"""What the verbs share: their common arguments, and turning them into what the
+application layer (:mod:`gitfleet.service`) takes.
 
-``gitfleet.cli.main`` imports this module for every verb, so the loader and the planner
-are imported where a repo is loaded, not here: ``status``, ``clusters`` and ``run``
-start without them.
+``gitfleet.cli.main`` imports this module for every verb, so the loader, the planner
+and the Kubernetes client are imported where they are used, not here: ``status``,
+``clusters`` and ``run`` start without them.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gitfleet.errors import InputError
-from gitfleet.git.worktree import read_directory
+from gitfleet.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from gitfleet.model.plan import Plan
-    from gitfleet.model.resource import Fleet
+    from gitfleet.service.members import Connection
 
-
-class CommandError(Exception):
-    """A usage problem found after argument parsing (bad path, unknown cluster...)."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
+# A usage problem found after argument parsing; the application layer raises the same.
+CommandError = UsageError
 
 
 def add_repo_argument(parser: argparse.ArgumentParser) -> None:
@@ -43,39 +35,56 @@ def add_rev_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_files(repo: str, rev: str | None) -> Mapping[str, bytes]:
-    """The fleet files of ``repo``: from disk when ``rev`` is None, else from Git."""
-    if rev is None and Path(repo).is_dir():
-        return read_directory(Path(repo))
-    from gitfleet.git.source import open_source
-
-    return open_source(repo).files(rev)
+def add_branch_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--branch", help="status branch (default: fleet.yaml spec.statusBranch)")
 
 
-def load(repo: str, rev: str | None = None) -> Fleet:
-    if rev is None and not Path(repo).exists() and "://" not in repo and "@" not in repo:
-        raise CommandError(f"fleet repo {repo!r} does not exist")
-    from gitfleet.load.loader import load_fleet
+def add_cluster_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+                          what: str = "default: every Push-mode cluster") -> None:
+    """Which clusters, and how to reach them (apply, drift, diff --live)."""
+    from gitfleet.kube.settings import ClientSettings
 
-    return load_fleet(read_files(repo, rev))
+    parser.add_argument("--cluster", action="append", metavar="NAME",
+                        help=f"only this cluster (repeatable; {what})")
+    parser.add_argument("--kubeconfig", metavar="FILE",
+                        help="kubeconfig with one context per cluster, named like it (default: $KUBECONFIG)")
+    parser.add_argument("--management-context", metavar="CONTEXT",
+                        help="kubeconfig context of the cluster holding the Secrets that inventory"
+                        " spec.secretRef names (default: the cluster gitfleet runs in, if any)")
+    defaults = ClientSettings()
+    parser.add_argument("--concurrency", type=int, default=defaults.concurrency, metavar="N",
+                        help=f"requests in flight per cluster (default: {defaults.concurrency})")
+    parser.add_argument("--qps", type=float, default=defaults.qps,
+                        help=f"client-side requests per second per cluster, lifted when the server announces"
+                        f" API Priority and Fairness; 0: unlimited (default: {defaults.qps:g})")
+    parser.add_argument("--burst", type=int, default=defaults.burst,
+                        help=f"client-side burst per cluster (default: {defaults.burst})")
 
 
-def load_and_plan(repo: str, rev: str | None = None) -> tuple[Fleet, Plan]:
-    from gitfleet.plan.build import build_plan
+def connection(args: argparse.Namespace) -> Connection:
+    from gitfleet.kube.settings import ClientSettings
+    from gitfleet.service.members import Connection
 
-    fleet = load(repo, rev)
-    return fleet, build_plan(fleet)
+    settings = ClientSettings(concurrency=args.concurrency, qps=args.qps, burst=max(1, args.burst))
+    result = Connection(args.kubeconfig, args.management_context, settings)
+    result.check()
+    return result
 
 
 def print_problems(err: InputError, out: TextIO | None = None) -> None:
-    out = out or sys.stderr
-    for problem in err.problems:
-        print(problem, file=out)
-    errors = sum(1 for p in err.problems if p.severity == "error")
-    print(f"{errors} error(s); nothing was rendered or applied", file=out)
+    from gitfleet.cli.output import problems_text
+
+    (out or sys.stderr).write(problems_text(err.problems))
 
 
 def print_warnings(warnings: tuple[str, ...], out: TextIO | None = None) -> None:
     out = out or sys.stderr
     for warning in warnings:
         print(warning, file=out)
+
+
+def read_files(repo: str, rev: str | None) -> dict[str, bytes]:
+    """The fleet files of REPO at ``rev`` (None: the working tree)."""
+    from gitfleet.service.source import read_repo
+
+    return dict(read_repo(repo, rev, git=False).files)

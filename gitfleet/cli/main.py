@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from gitfleet import __version__
 from gitfleet.cli import exitcodes
-from gitfleet.cli.common import CommandError, print_problems
-from gitfleet.errors import GitfleetError, InputError
+from gitfleet.cli.output import report_invalid
+from gitfleet.errors import GitfleetError, InputError, UsageError
 
 # Each module adds one verb, named after it (``cmd_render`` adds ``render``). Listed, not
 # discovered, so the help order is stable.
@@ -73,13 +73,30 @@ def _register(subparsers: argparse._SubParsersAction, name: str) -> bool:  # typ
             return False
         raise
     module.add_parser(subparsers)
+    verb = subparsers.choices[name.removeprefix("cmd_")]
+    # -v works after the verb as well as before it; SUPPRESS keeps the count given before.
+    verb.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                      help="more logging (-vv: debug)")
     return True
+
+
+def _verb_parser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    """The parser of verb ``command`` (its usage is what a usage error should show)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            chosen = action.choices[command]
+            assert isinstance(chosen, argparse.ArgumentParser)
+            return chosen
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    verb = _verb_parser(parser, getattr(args, "command", None))
+    if extra:
+        verb.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return exitcodes.USAGE
@@ -90,10 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except InputError as err:
-        print_problems(err)
+        report_invalid(err.problems, getattr(args, "output", None), where=err.where)
         return exitcodes.INVALID
-    except CommandError as err:
+    except UsageError as err:
         print(f"gitfleet {args.command}: {err}", file=sys.stderr)
+        if err.code == exitcodes.USAGE:
+            print(f"(see 'gitfleet {args.command} --help')", file=sys.stderr)
         return err.code
     except GitfleetError as err:
         print(f"gitfleet {args.command}: {err}", file=sys.stderr)

@@ -46,11 +46,17 @@ def diff_cluster(
     head: Manifests,
     max_prune_fraction: float,
     context: int = 3,
+    only: frozenset[str] | None = None,
 ) -> ClusterDiff:
-    """What changes on one cluster (manifests are compared and shown masked)."""
-    base_m, head_m = mask_manifests(base), mask_manifests(head)
+    """What changes on one cluster (manifests are compared and shown masked). ``only``:
+    the resource keys that can differ at all (the others are known to be equal)."""
+    if only is not None:
+        base_m = mask_manifests({k: m for k, m in base.items() if k in only})
+        head_m = mask_manifests({k: m for k, m in head.items() if k in only})
+    else:
+        base_m, head_m = mask_manifests(base), mask_manifests(head)
     removed = [
-        ObjectChange(k, REMOVED, manifest_path(cluster, base_m[k]), goes_with=_goes_with(base_m[k], k, base_m))
+        ObjectChange(k, REMOVED, manifest_path(cluster, base_m[k]), goes_with=_goes_with(base_m[k], k, base))
         for k in sorted(base_m.keys() - head_m.keys())
     ]
     added = []
@@ -66,14 +72,14 @@ def diff_cluster(
         text = unified(manifest_yaml(base_m[key]), manifest_yaml(head_m[key]), f"a/{old_path}",
                        f"b/{new_path}", context)
         changed.append(ObjectChange(key, CHANGED, new_path, text))
-    fraction = len(removed) / len(base_m) if base_m else 0.0
+    fraction = len(removed) / len(base) if base else 0.0
     return ClusterDiff(
         cluster=cluster,
         removed=tuple(removed),
         added=tuple(added),
         changed=tuple(changed),
-        base_count=len(base_m),
-        head_count=len(head_m),
+        base_count=len(base),
+        head_count=len(head),
         prune_guard=fraction > max_prune_fraction,
     )
 
@@ -135,12 +141,15 @@ def diff_plans(
     base_label: str = "base",
     head_label: str = "head",
     context: int = 3,
+    only: frozenset[str] | None = None,
 ) -> PlanDiff:
     """Everything that would change from ``base`` to ``head``.
 
     ``max_prune_fraction`` is the head's ``spec.apply.maxPruneFraction``: a cluster is
     flagged when it would lose a larger share of its objects. ``base_clusters`` /
     ``head_clusters`` (the inventories) let the diff say which clusters join or leave.
+    ``only``: the resources that can differ at all, when the caller knows (``head`` was
+    planned incrementally from ``base``); the others are not compared.
     """
     clusters = []
     names = sorted(set(base.manifests) | set(head.manifests) | set(head.failures))
@@ -148,7 +157,7 @@ def diff_plans(
     after = set(head_clusters) if head_clusters is not None else None
     for name in names:
         diff = diff_cluster(name, base.manifests.get(name, {}), head.manifests.get(name, {}),
-                            max_prune_fraction, context)
+                            max_prune_fraction, context, only)
         old_failures = base.failures.get(name, {})
         failures = tuple(
             f"{key}: {message}" for key, message in sorted(head.failures.get(name, {}).items())
@@ -165,7 +174,7 @@ def diff_plans(
     base_p = {p.resource: p for p in base.placements}
     head_p = {p.resource: p for p in head.placements}
     placements = []
-    for resource in sorted(base_p.keys() | head_p.keys()):
+    for resource in sorted((base_p.keys() | head_p.keys()) if only is None else (only & (base_p.keys() | head_p.keys()))):
         placements.extend(placement_changes(base_p.get(resource), head_p.get(resource)))
     old_warnings = set(base.warnings)
     return PlanDiff(

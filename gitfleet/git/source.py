@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import GitSourceError
 from gitfleet.git.housekeeping import pack_if_needed
 from gitfleet.git.treebuild import blob_data
+from gitfleet.git.urls import is_remote_url
 from gitfleet.git.worktree import FLEET_SUFFIXES, read_directory
 from gitfleet.model.source import Symlink
 
@@ -32,13 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REMOTE = "origin"
 MIRROR_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:")
 _BLOB_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
-
-
-def is_remote_url(spec: str) -> bool:
-    """A URL (``https://``, ``git://``, ``ssh://``, ``file://``) or scp-like ``user@host:path``."""
-    return "://" in spec or bool(_SCP_LIKE.match(spec))
 
 
 def cache_root() -> Path:

@@ -37,33 +37,20 @@ import yaml
 
 from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import FleetResult
-from gitfleet.apply.session import run_apply, status_tree
 from gitfleet.errors import GitfleetError
 from gitfleet.git.source import GitSource, is_remote_url, open_source
-from gitfleet.git.statusbranch import RenderDelta, read_status_commit, read_status_tip, record_status
-from gitfleet.kube.client import KubeClient
-from gitfleet.kube.config import connect, management_client
-from gitfleet.load.loader import load_fleet
-from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
-from gitfleet.plan.incremental import (
-    Fallback,
-    Increment,
-    RenderRecord,
-    apply_increment,
-    patch_plan,
-    render_full,
-    try_increment,
-)
 from gitfleet.reconcile.config import RunConfig
 from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.reconcile.metrics import ReconcileMetrics
-from gitfleet.status.layout import STATUS_DIR, plan_to_tree, tree_changes
+from gitfleet.service.applying import apply_planned
+from gitfleet.service.members import Connection, Members, select_members
+from gitfleet.service.planning import Planned, plan_files
+from gitfleet.service.recording import StatusTree, read_status, record_results
+from gitfleet.service.source import SourceRevision
 from gitfleet.status.secrets import redact, secret_values
 
 log = logging.getLogger(__name__)
-_IN_PROCESS = "in-process"  # the tool fingerprint of records that never leave the process
-_SECRET_KEY = "/Secret/"  # in the resource key of every Secret (and of any kind named so)
 
 
 class UnknownClusters(GitfleetError):
@@ -74,15 +61,26 @@ class UnknownClusters(GitfleetError):
 class Desired:
     """The fleet repo at one good commit, planned."""
 
-    revision: str
-    fleet: Fleet
-    plan: Plan
-    clusters: tuple[str, ...]  # the clusters to apply to
-    summary: str
-    secrets: frozenset[str]  # clear-text Secret values, scrubbed from every log line
-    rendered: Mapping[str, bytes]  # the plan's status tree (masked)
-    record: RenderRecord | None  # what the plan was rendered from, for the next increment
-    render: str = "full"  # how the plan was made: full | incremental
+    revision: SourceRevision
+    planned: Planned
+    members: Members  # the clusters to apply to
+
+    @property
+    def sha(self) -> str:
+        assert self.revision.sha is not None
+        return self.revision.sha
+
+    @property
+    def fleet(self) -> Fleet:
+        return self.planned.fleet
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return self.planned.secrets
+
+    @property
+    def render(self) -> str:
+        return self.planned.mode
 
 
 @dataclass(frozen=True)
@@ -126,27 +124,6 @@ class Health:
                 "finishedAt": self.finished_at}
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    """A plan and what comes with it (see :meth:`Reconciler._render`)."""
-
-    fleet: Fleet
-    plan: Plan
-    rendered: Mapping[str, bytes]
-    record: RenderRecord | None
-    mode: str  # full | incremental
-    secrets: frozenset[str]
-
-
-@dataclass(frozen=True)
-class _StatusTree:
-    """The status branch tip as this process last read or wrote it."""
-
-    sha: str
-    tree: str  # its tree id
-    files: Mapping[str, bytes]
-
-
 @dataclass
 class _Memory:
     """What the next cycle needs from the earlier ones."""
@@ -158,7 +135,7 @@ class _Memory:
     applied_key: str | None = None  # the cluster set of the last apply
     applied_at: float | None = None  # monotonic clock
     failed: tuple[str, ...] = ()  # clusters whose last apply did not converge
-    status: _StatusTree | None = None  # saves reading thousands of blobs every cycle
+    status: StatusTree | None = None  # saves reading thousands of blobs every cycle
 
 
 class Reconciler:
@@ -252,52 +229,29 @@ class Reconciler:
         return self._source
 
     def _load(self, source: GitSource, revision: str) -> Desired:
+        """Plan ``revision``: from the last good plan when only templates changed (the
+        same plan a full render gives), else in full. Raises ``GitfleetError``."""
         files = source.files_at(revision)
-        made = self._render(files)
-        fleet, plan = made.fleet, made.plan
-        known = {c.name for c in fleet.clusters}
-        if self.config.clusters:
-            unknown = sorted(set(self.config.clusters) - known)
-            if unknown:
-                raise UnknownClusters(f"the run config names unknown cluster(s) {', '.join(unknown)};"
-                                      f" the inventory has {', '.join(sorted(known)) or 'none'}")
-            names = tuple(self.config.clusters)
-        else:
-            # Pull-mode members are reconciled by their own agent, not pushed to.
-            names = tuple(sorted(c.name for c in fleet.clusters if c.sync_mode != "Pull"))
-        for warning in plan.warnings:
-            log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
-                      message=redact(str(warning), made.secrets))
-        return Desired(revision, fleet, plan, names, source.commit(revision).message, made.secrets,
-                       made.rendered, made.record, made.mode)
-
-    def _render(self, files: Mapping[str, bytes]) -> _Rendered:
-        """Plan the fleet files: from the last good plan when only templates changed
-        (:mod:`gitfleet.plan.incremental`; the same plan a full render gives), else in
-        full. Raises ``GitfleetError`` for a fleet repo that does not load or plan."""
         previous = self._memory.desired
-        if previous is not None and previous.record is not None:
-            outcome = try_increment(previous.record, files, previous.record.tool)
-            if isinstance(outcome, Fallback) and outcome.failed:
-                log.warning("%s; rendering in full", redact(outcome.reason, previous.secrets))
-            if isinstance(outcome, Increment):
-                plan = patch_plan(previous.plan, outcome)
-                touched = outcome.cleared | set(outcome.replanned)
-                # Scanning every manifest for Secret values costs more than the rest of a
-                # small re-render; only a changed Secret can change them.
-                secrets = _plan_secrets(plan) if any(_SECRET_KEY in k for k in touched) else previous.secrets
-                return _Rendered(outcome.fleet, plan, apply_increment(previous.rendered, outcome), outcome.record,
-                                 "incremental", secrets)
-            log.debug("full render: %s", outcome.reason)
-        fleet = load_fleet(files)
-        # The record stays in this process: the tool never changes under it.
-        plan, record = render_full(fleet, files, _IN_PROCESS)
-        return _Rendered(fleet, plan, plan_to_tree(plan), record, "full", _plan_secrets(plan))
+        planned = plan_files(files, previous.planned if previous else None, keep_tree=True, remember=True)
+        if planned.mode == "full":
+            log.debug("full render: %s", planned.reason)
+        fleet = planned.fleet
+        known = {c.name for c in fleet.clusters}
+        unknown = sorted(set(self.config.clusters or ()) - known)
+        if unknown:
+            raise UnknownClusters(f"the run config names unknown cluster(s) {', '.join(unknown)};"
+                                  f" the inventory has {', '.join(sorted(known)) or 'none'}")
+        members = select_members(fleet, list(self.config.clusters or ()))
+        for warning in planned.plan.warnings:
+            log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
+                      message=redact(str(warning), planned.secrets))
+        return Desired(SourceRevision(source, files, revision, revision, False), planned, members)
 
     def _clusters_key(self, desired: Desired) -> str:
         """Identifies the cluster set: the clusters chosen and how they are reached."""
         h = hashlib.sha256()
-        h.update("\0".join(desired.clusters).encode() + b"\n")
+        h.update("\0".join(desired.members.names).encode() + b"\n")
         h.update(f"{self.config.management_context}\n".encode())
         path = self.config.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
         for one in path.split(os.pathsep):
@@ -310,7 +264,7 @@ class Reconciler:
     def _due(self, desired: Desired) -> tuple[str, ...]:
         memory = self._memory
         reasons = []
-        if desired.revision != memory.applied:
+        if desired.sha != memory.applied:
             reasons.append("new source commit")
         if self._clusters_key(desired) != memory.applied_key:
             reasons.append("cluster set changed")
@@ -320,98 +274,48 @@ class Reconciler:
             reasons.append("drift check")
         return tuple(reasons)
 
-    def _connect(self, desired: Desired) -> dict[str, KubeClient | Exception]:
-        settings = self.config.client
-        management = management_client(self.config.management_context, self.config.kubeconfig, settings)
-        wanted = [c for c in desired.fleet.clusters if c.name in set(desired.clusters)]
-        try:
-            return dict(connect(wanted, self.config.kubeconfig, management, settings))
-        finally:
-            if management is not None:
-                management.close()
-
     def _apply(self, source: GitSource, desired: Desired, reasons: tuple[str, ...]) -> CycleReport:
         memory = self._memory
         settings = desired.fleet.settings
         branch = self.config.status_branch or settings.status_branch
         key = self._clusters_key(desired)
-        log_event(log, logging.INFO, "apply_start", revision=desired.revision[:12],
-                  clusters=",".join(desired.clusters), reasons=",".join(reasons))
         try:
             with self._phase("read_status"):
-                status = self._status_tree(source, branch)
+                status = read_status(source, branch, memory.status)
+                memory.status = status
             previous = status.files if status is not None else {}
-            with self._phase("apply"):
-                clients = self._connect(desired)
+            members = select_members(desired.fleet, list(self.config.clusters or ()), previous, departed=True)
         except GitfleetError as err:
-            return CycleReport("error", desired.revision, reasons, error=redact(str(err), desired.secrets))
+            return CycleReport("error", desired.sha, reasons, error=redact(str(err), desired.secrets))
+        log_event(log, logging.INFO, "apply_start", revision=desired.sha[:12],
+                  clusters=",".join(members.names), reasons=",".join(reasons))
+        connection = Connection(self.config.kubeconfig, self.config.management_context, self.config.client)
+        options = ApplyOptions(dry_run=self.config.dry_run, allow_mass_prune=self.config.allow_mass_prune)
         try:
-            options = ApplyOptions(dry_run=self.config.dry_run, allow_mass_prune=self.config.allow_mass_prune)
             with self._phase("apply"):
-                result = run_apply(desired.plan, settings, clients, previous, options, only=desired.clusters)
-        finally:
-            _close(clients.values())
-        memory.applied, memory.applied_key, memory.applied_at = desired.revision, key, self._clock()
+                result = apply_planned(desired.planned, members, connection, previous, options)
+        except GitfleetError as err:
+            return CycleReport("error", desired.sha, reasons, error=redact(str(err), desired.secrets))
+        memory.applied, memory.applied_key, memory.applied_at = desired.sha, key, self._clock()
         memory.failed = tuple(sorted(n for n, c in result.clusters.items() if not c.ok))
-        self.metrics.applied(desired.revision, result)
+        self.metrics.applied(desired.sha, result)
         self._log_clusters(result, desired.secrets)
         outcome = "applied" if result.ok else "partial"
         if self.config.dry_run:
             # A dry run changed nothing, so the status branch (the pruning inventory)
             # must not move either.
-            return CycleReport(outcome, desired.revision, reasons, result)
+            return CycleReport(outcome, desired.sha, reasons, result)
         try:
             with self._phase("record"):
-                sha = self._record(source, branch, desired, result, status)
+                sha, memory.status = record_results(desired.revision, branch, desired.planned, result, status,
+                                                    self.config.push_status)
         except GitfleetError as err:
             # Applied but not recorded: the next cycle records it (the apply is due again).
             memory.applied = None
             memory.status = None
-            return CycleReport("error", desired.revision, reasons, result,
+            return CycleReport("error", desired.sha, reasons, result,
                                error=redact(f"recording on the status branch failed: {err}", desired.secrets))
-        return CycleReport(outcome, desired.revision, reasons, result, sha)
-
-    def _status_tree(self, source: GitSource, branch: str) -> _StatusTree | None:
-        """The status branch tip with its files; read from Git only when the tip is not
-        the commit this process last read or wrote (someone else moved the branch)."""
-        tip = read_status_tip(source, branch)
-        if tip is None:
-            self._memory.status = None
-            return None
-        known = self._memory.status
-        if known is not None and known.sha == tip.sha:
-            return known
-        read = read_status_commit(source, branch)
-        if read is None:
-            self._memory.status = None
-            return None
-        self._memory.status = _StatusTree(read.sha, read.tree, read.files)
-        return self._memory.status
-
-    def _record(self, source: GitSource, branch: str, desired: Desired, result: FleetResult,
-                status: _StatusTree | None) -> str | None:
-        """Commit the render and the apply results to the status branch; the new
-        commit's SHA, or None when the branch already holds them. Only the files that
-        changed since the tip are written."""
-        pull = frozenset(c.name for c in desired.fleet.clusters if c.sync_mode == "Pull")
-        previous = status.files if status is not None else {}
-        files, extra = status_tree(desired.plan, desired.fleet.settings, result, previous, desired.revision, pull,
-                                   desired.rendered)
-        delta: Mapping[str, bytes] | RenderDelta = files
-        if status is not None:
-            delta = RenderDelta(status.tree, tree_changes(previous, files))
-        outcome = record_status(source, branch, delta, desired.revision, extra_files=extra,
-                                push=self.config.push_status, summary=desired.summary)
-        held = status.sha if status is not None else None
-        if outcome.parent == held and (outcome.sha or held):
-            # Built on the tip we hold (or on nothing): the new tree is known without
-            # reading it back.
-            kept = {p: b for p, b in previous.items() if p.startswith(STATUS_DIR + "/")}
-            self._memory.status = _StatusTree(outcome.sha or held or "", outcome.tree,
-                                              {**kept, **files, **extra})
-        else:
-            self._memory.status = None
-        return outcome.sha
+        return CycleReport(outcome, desired.sha, reasons, result, sha)
 
     def _log_clusters(self, result: FleetResult, secrets: Iterable[str]) -> None:
         values = list(secrets)
@@ -447,16 +351,6 @@ class Reconciler:
                   seconds=round(report.seconds, 3), render=report.render,
                   **{f"{name}_s": round(t, 3) for name, t in sorted(report.phases.items())},
                   error=report.error)
-
-
-def _plan_secrets(plan: Plan) -> frozenset[str]:
-    return frozenset(secret_values(m for ms in plan.manifests.values() for m in ms.values()))
-
-
-def _close(clients: Iterable[KubeClient | Exception]) -> None:
-    for client in clients:
-        if isinstance(client, KubeClient):
-            client.close()
 
 
 def _safe_files(source: GitSource, revision: str) -> Mapping[str, bytes]:

@@ -51,12 +51,12 @@ def test_render_output_dir_writes_status_layout_and_replaces_it(
     make_repo: MakeRepo, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     out_dir = tmp_path / "out"
-    assert run(capsys, "render", str(make_repo(GOOD)), "-o", str(out_dir))[0] == 0
+    assert run(capsys, "render", str(make_repo(GOOD)), "--output-dir", str(out_dir))[0] == 0
     files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
     assert files == ["clusters/a/shop/apps.Deployment.web.yaml", "clusters/b/shop/apps.Deployment.web.yaml",
                      "placements.yaml"]
     (out_dir / "clusters/a/shop/stale.yaml").write_text("x")
-    assert run(capsys, "render", str(make_repo(GOOD)), "-o", str(out_dir))[0] == 0
+    assert run(capsys, "render", str(make_repo(GOOD)), "--output-dir", str(out_dir))[0] == 0
     assert not (out_dir / "clusters/a/shop/stale.yaml").exists()
 
 
@@ -66,7 +66,7 @@ def test_render_refuses_to_replace_a_folder_it_did_not_write(
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
-    code, _, err = run(capsys, "render", str(make_repo(GOOD)), "-o", str(precious))
+    code, _, err = run(capsys, "render", str(make_repo(GOOD)), "--output-dir", str(precious))
     assert code == 2 and "refusing to replace it" in err
     assert (precious / "notes.txt").read_text() == "keep me"
 
@@ -134,8 +134,9 @@ def test_broken_repo_fails_with_positions(
     assert any(line.startswith(where) for line in out.splitlines()), out
     code, out, err = run(capsys, "render", repo)
     assert code == 1 and out == ""
-    assert any(line.startswith(where) for line in err.splitlines()), err
-    assert "nothing was rendered or applied" in err
+    # Paths start at REPO as it was named, as a compiler's do.
+    assert any(line.startswith(f"{repo}/{where}") for line in err.splitlines()), err
+    assert "nothing was rendered, compared or applied" in err
 
 
 def test_validate_reports_every_problem_sorted(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:

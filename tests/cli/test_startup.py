@@ -283,7 +283,7 @@ def test_an_incremental_render_commit_checks_no_schema_and_renders_no_template(
 
 
 def fingerprint_probe(package_parent: Path) -> tuple[str, bool]:
-    code = ("import sys\nfrom gitfleet.cli.cmd_commit import tool_fingerprint\n"
+    code = ("import sys\nfrom gitfleet.service.memory import tool_fingerprint\n"
             "print(tool_fingerprint(), 'jinja2' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           cwd=package_parent, env={**os.environ, "PYTHONPATH": str(package_parent)}, check=True)
@@ -328,7 +328,7 @@ def test_tool_fingerprint_follows_the_installed_jinja2(
     import importlib.machinery
     import importlib.util
 
-    from gitfleet.cli.cmd_commit import tool_fingerprint
+    from gitfleet.service.memory import tool_fingerprint
 
     init = tmp_path / "jinja2" / "__init__.py"
     init.parent.mkdir()

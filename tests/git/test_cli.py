@@ -14,7 +14,8 @@ import pytest
 
 from git.fleets import EDITS, fleet
 from git.repos import commit, init, write
-from gitfleet.cli.cmd_commit import commit_render
+from gitfleet.service.recording import record_plan
+from gitfleet.service.source import read_repo
 from gitfleet.cli.main import main
 from gitfleet.git.source import open_source
 from gitfleet.git.statusbranch import read_status_commit
@@ -90,7 +91,7 @@ def test_commit_render_at_rev(small: pygit2.Repository) -> None:
     base = str(small.head.target)
     commit(small, EDITS["replicas"], "three replicas")
     plan = build_plan(load_fleet(open_source(small.workdir).files_at(base)))
-    sha = commit_render(small.workdir, base, plan, "rendered", False)
+    sha = record_plan(read_repo(small.workdir, base), plan, "rendered", False)
     tip = read_status_commit(small, "rendered")
     assert tip is not None and tip.sha == sha and tip.source_sha == base
 

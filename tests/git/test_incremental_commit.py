@@ -16,7 +16,10 @@ import pytest
 
 from git.fleets import EDITS, fleet
 from git.repos import commit, init, write
-from gitfleet.cli.cmd_commit import commit_render, finish_commit, prepare_commit
+from gitfleet.service.memory import DiskMemory
+from gitfleet.service.planning import render_for_status
+from gitfleet.service.recording import record_plan, record_render
+from gitfleet.service.source import read_repo
 from gitfleet.cli.main import main
 from gitfleet.errors import InputError
 from gitfleet.git.source import open_source
@@ -47,14 +50,14 @@ def repo(tmp_path: Path) -> pygit2.Repository:
 
 def render_commit(r: pygit2.Repository, rev: str | None = None) -> tuple[bool, str, str | None]:
     """prepare + finish; (incremental?, why not, new sha)."""
-    prepared = prepare_commit(r.workdir, rev, None)
-    return prepared.incremental, prepared.reason, finish_commit(prepared, False)
+    prepared = render_for_status(read_repo(r.workdir, rev), None, DiskMemory())
+    return prepared.incremental, prepared.reason, record_render(prepared, False, DiskMemory())
 
 
 def assert_equals_full_render(r: pygit2.Repository, rev: str | None = None) -> None:
     """The status tip's rendered files are those of a from-scratch render, blob for blob."""
     files = open_source(r.workdir).files(rev)
-    commit_render(r.workdir, rev, build_plan(load_fleet(files)), FULL, False)
+    record_plan(read_repo(r.workdir, rev), build_plan(load_fleet(files)), FULL, False)
     tip, full = read_status_tip(r, BRANCH), read_status_tip(r, FULL)
     assert tip is not None and full is not None
     assert tip.render_key == full.render_key
@@ -101,7 +104,7 @@ def test_an_invalid_change_is_reported_by_the_full_render(repo: pygit2.Repositor
     before = read_status_tip(repo, BRANCH)
     commit(repo, EDITS["template-error"], "bad")
     with pytest.raises(InputError) as err:
-        prepare_commit(repo.workdir, None, None)
+        render_for_status(read_repo(repo.workdir, None), None, DiskMemory())
     assert "templates/bad.yaml.j2:" in str(err.value)
     assert read_status_tip(repo, BRANCH).sha == before.sha  # type: ignore[union-attr]
 
@@ -109,9 +112,9 @@ def test_an_invalid_change_is_reported_by_the_full_render(repo: pygit2.Repositor
 def test_working_tree_edits_render_incrementally_as_dirty(repo: pygit2.Repository) -> None:
     render_commit(repo)
     write(Path(repo.workdir), EDITS["replicas"])
-    prepared = prepare_commit(repo.workdir, None, None)
+    prepared = render_for_status(read_repo(repo.workdir, None), None, DiskMemory())
     assert prepared.incremental and prepared.dirty
-    finish_commit(prepared, False)
+    record_render(prepared, False, DiskMemory())
     assert "Gitfleet-Dirty: true" in read_status_commit(repo, BRANCH).message  # type: ignore[union-attr]
     assert_equals_full_render(repo)
 
@@ -154,18 +157,18 @@ def test_a_racing_writer_between_render_and_commit(repo: pygit2.Repository) -> N
     base = str(repo.head.target)
     render_commit(repo)
     commit(repo, EDITS["replicas"], "replicas")
-    prepared = prepare_commit(repo.workdir, None, None)
+    prepared = render_for_status(read_repo(repo.workdir, None), None, DiskMemory())
     assert prepared.incremental
     # Another writer records a different render in between, changing a file the
     # prepared changes do not touch (the Secret): applying them to its tree would be wrong.
     other = load_fleet({**open_source(repo.workdir).files_at(base),
                         "templates/secret.yaml": str(EDITS["secret"]["templates/secret.yaml"]).encode()})
-    raced = commit_render(repo.workdir, base, build_plan(other), BRANCH, False)
-    sha = finish_commit(prepared, False)
+    raced = record_plan(read_repo(repo.workdir, base), build_plan(other), BRANCH, False)
+    sha = record_render(prepared, False, DiskMemory())
     assert sha is not None and str(repo[sha].peel(pygit2.Commit).parents[0].id) == raced
     assert_equals_full_render(repo)
-    again = prepare_commit(repo.workdir, None, None)  # remembered under its own commit's key
-    assert again.incremental and finish_commit(again, False) is None
+    again = render_for_status(read_repo(repo.workdir, None), None, DiskMemory())  # remembered under its own commit's key
+    assert again.incremental and record_render(again, False, DiskMemory()) is None
 
 
 def test_the_cli_commits_incrementally(repo: pygit2.Repository, private_cache: Path,

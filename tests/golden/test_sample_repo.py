@@ -36,7 +36,7 @@ def test_sample_repo_output_matches_golden(
 
 def test_render_output_dir_matches_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """-o DIR holds the same manifests as the stdout stream, one file each."""
-    assert main(["render", str(SAMPLE), "-o", str(tmp_path / "out")]) == 0
+    assert main(["render", str(SAMPLE), "--output-dir", str(tmp_path / "out")]) == 0
     files = [p for p in (tmp_path / "out" / "clusters").rglob("*.yaml")]
     stream = (HERE / "sample-repo.render.yaml").read_text()
     assert len(files) == stream.count("\n# resource: ")

@@ -1,0 +1,214 @@
+"""Loading and planning a fleet repo: in full, or incrementally from a remembered render.
+
+Two callers need two shapes of result. Whoever holds the previous *plan* (the
+reconciler from cycle to cycle, ``diff`` from its base) gets a whole new
+:class:`Planned`: the previous plan patched with what changed, equal to a full plan
+(:func:`gitfleet.plan.incremental.patch_plan`). The CLI, which remembers only the
+*record* of the render on the status branch tip, gets a :class:`StatusRender`: the
+changes to that tip's tree, all ``render --commit`` needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gitfleet.errors import InputError, UsageError
+from gitfleet.load.discover import FLEET_FILE
+from gitfleet.load.loader import load_fleet
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import Fleet
+from gitfleet.plan.build import build_plan
+from gitfleet.plan.incremental import (
+    Fallback,
+    Increment,
+    RenderRecord,
+    apply_increment,
+    patch_plan,
+    render_full,
+    try_increment,
+)
+from gitfleet.service.memory import IN_PROCESS, RenderMemory
+from gitfleet.service.source import SourceRevision
+from gitfleet.status.layout import PLACEMENTS_FILE, plan_to_tree, status_branch_name
+from gitfleet.status.secrets import mask_plan, secret_values
+
+if TYPE_CHECKING:
+    from gitfleet.git.statusbranch import RenderDelta, StatusTip
+
+# Git (pygit2) is imported only by the functions that read the status branch.
+log = logging.getLogger(__name__)
+_SECRET_KEY = "/Secret/"  # in the resource key of every Secret
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A fleet repo loaded and planned, with what a next increment needs."""
+
+    fleet: Fleet
+    plan: Plan
+    record: RenderRecord | None  # what it was planned from (None: cannot be remembered)
+    mode: str = "full"  # full | incremental
+    reason: str = ""  # why the plan is full
+    replanned: frozenset[str] = frozenset()  # incremental: the resources planned again
+    secrets: frozenset[str] = frozenset()  # clear Secret values of the plan (for redaction)
+    tree: Mapping[str, bytes] | None = None  # the masked status tree, when already built
+
+    def status_tree(self) -> Mapping[str, bytes]:
+        """The plan as the status branch holds it (Secret values masked)."""
+        return self.tree if self.tree is not None else plan_to_tree(mask_plan(self.plan))
+
+
+def plan_secrets(plan: Plan) -> frozenset[str]:
+    return frozenset(secret_values(m for ms in plan.manifests.values() for m in ms.values()))
+
+
+def load(files: Mapping[str, bytes], where: str = "") -> Fleet:
+    """The fleet of ``files``; problems name their file relative to the current folder."""
+    with located(where):
+        return load_fleet(files)
+
+
+def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, where: str = "",
+               keep_tree: bool = False, remember: bool = False) -> Planned:
+    """Plan ``files``: from ``previous`` when only templates changed (the same plan a
+    full render gives), else in full. ``keep_tree`` builds the masked status tree now
+    (and keeps it up to date incrementally next time); ``remember`` keeps the record a
+    next increment starts from. Raises ``InputError``."""
+    with located(where):
+        if previous is not None and previous.record is not None:
+            outcome = try_increment(previous.record, files, previous.record.tool)
+            if isinstance(outcome, Increment):
+                plan = patch_plan(previous.plan, outcome)
+                touched = outcome.cleared | set(outcome.replanned)
+                # Scanning every manifest for Secret values costs more than the rest of a
+                # small re-render; only a changed Secret can change them.
+                secrets = plan_secrets(plan) if any(_SECRET_KEY in k for k in touched) else previous.secrets
+                tree = apply_increment(previous.tree, outcome) if previous.tree is not None else None
+                if keep_tree and tree is None:
+                    tree = plan_to_tree(mask_plan(plan))
+                return Planned(outcome.fleet, plan, outcome.record, "incremental", "",
+                               frozenset(touched), secrets, tree)
+            if outcome.failed:
+                log.warning("%s; rendering in full", outcome.reason)
+            reason = outcome.reason
+        else:
+            reason = "no previous render"
+        fleet = load_fleet(files)
+        record: RenderRecord | None = None
+        if remember:
+            plan, record = render_full(fleet, files, IN_PROCESS)
+        else:
+            plan = build_plan(fleet)
+        tree = plan_to_tree(mask_plan(plan)) if keep_tree else None
+        return Planned(fleet, plan, record, "full", reason, frozenset(), plan_secrets(plan), tree)
+
+
+def plan_once(files: Mapping[str, bytes], where: str = "") -> tuple[Fleet, Plan]:
+    """A full plan, nothing remembered (``explain``, ``validate``)."""
+    with located(where):
+        fleet = load_fleet(files)
+        return fleet, build_plan(fleet)
+
+
+@dataclass(frozen=True)
+class StatusRender:
+    """A render ready to be recorded on ``branch``: the whole tree, or its changes to the
+    tip (``incremental``)."""
+
+    revision: SourceRevision
+    branch: str
+    tree: Mapping[str, bytes] | RenderDelta
+    warnings: tuple[str, ...]
+    record: RenderRecord | None
+    incremental: bool
+    reason: str  # why the render was full (empty when incremental)
+    replanned: tuple[str, ...] = ()
+    plan: Plan | None = None  # the whole plan, when rendered in full
+    fleet: Fleet | None = None  # likewise
+
+
+def render_for_status(revision: SourceRevision, branch: str | None, memory: RenderMemory,
+                      *, full: bool = False) -> StatusRender:
+    """Render ``revision`` for its status branch (``branch``, default fleet.yaml's):
+    incrementally from the remembered render of the branch tip when there is one and no
+    global input changed, else (or with ``full``) in full. Raises ``InputError`` for an
+    invalid fleet repo."""
+    from gitfleet.git.statusbranch import RenderDelta
+
+    files = revision.files
+    guess = branch or status_branch_name(files.get(FLEET_FILE))
+    tip, record, reason = (None, None, "asked for") if full else _remembered(revision, guess, memory)
+    with located(revision.where):
+        if record is not None and tip is not None:
+            outcome = try_increment(record, files, memory.tool)
+            if isinstance(outcome, Fallback) and outcome.failed:
+                log.warning("%s; rendering in full", outcome.reason)
+            if isinstance(outcome, Fallback):
+                reason = outcome.reason
+            elif (branch or outcome.fleet.settings.status_branch) != guess:
+                reason = "the status branch name changed"
+            else:
+                tree = RenderDelta(str(tip.tree.id), {**outcome.changes, PLACEMENTS_FILE: outcome.placements})
+                log.info("incremental render: planned %d of %d resources again", len(outcome.replanned),
+                         len(outcome.record.templates))
+                return StatusRender(revision, guess, tree, outcome.warnings, outcome.record, True, "",
+                                    outcome.replanned)
+        log.info("full render: %s", reason)
+        fleet = load_fleet(files)
+        plan, new_record = render_full(fleet, files, memory.tool)
+    if new_record is None:
+        reason += "; this render cannot be remembered (a warning names no fleet file)"
+    return StatusRender(revision, branch or fleet.settings.status_branch, plan_to_tree(mask_plan(plan)),
+                        plan.warnings, new_record, False, reason, plan=plan, fleet=fleet)
+
+
+def _remembered(revision: SourceRevision, branch: str,
+                memory: RenderMemory) -> tuple[StatusTip | None, RenderRecord | None, str]:
+    """The status branch tip and the remembered render of its tree, with why not."""
+    from gitfleet.git.errors import StatusBranchError
+    from gitfleet.git.statusbranch import read_status_tip
+
+    if revision.git.repo is None:
+        return None, None, "not a Git repository"
+    try:
+        tip = read_status_tip(revision.git, branch)
+    except StatusBranchError as exc:
+        return None, None, str(exc)
+    if tip is None:
+        return None, None, "no status branch yet"
+    record, why = memory.recall(revision.git, tip.render_key)
+    return tip, record, why
+
+
+@contextmanager
+def located(where: str) -> Iterator[None]:
+    """Within it, an ``InputError`` learns where REPO is (``where``, as the user named
+    it), so a terminal report can name files from the current folder while JSON and pull
+    request reports keep the repository's own paths."""
+    try:
+        yield
+    except InputError as err:
+        err.where = where
+        raise
+
+
+def relocate_warnings(warnings: tuple[str, ...], files: Mapping[str, bytes], where: str) -> tuple[str, ...]:
+    """Warnings (``path:line:col: ...``) with their path relative to the current folder."""
+    if not where:
+        return warnings
+    prefix = where.rstrip("/") + "/"
+    return tuple(prefix + w if w.partition(":")[0] in files else w for w in warnings)
+
+
+def require_clusters(fleet: Fleet, wanted: list[str] | None) -> list[str]:
+    """``wanted`` (sorted, deduplicated) when every name is in the inventory."""
+    known = {c.name for c in fleet.clusters}
+    unknown = sorted(set(wanted or ()) - known)
+    if unknown:
+        raise UsageError(f"unknown cluster(s): {', '.join(unknown)}; the inventory has"
+                         f" {', '.join(sorted(known)) or 'none'}")
+    return sorted(set(wanted or ()))

@@ -1,0 +1,110 @@
+"""Recording on the status branch: a render (``render --commit``), or a render with the
+results of an apply (``apply``, ``run``). The status branch is the state store: what is
+recorded never runs ahead of the clusters (see :func:`gitfleet.apply.session.status_tree`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gitfleet.errors import UsageError
+from gitfleet.git.source import GitSource
+from gitfleet.git.statusbranch import RenderDelta, read_status_commit, read_status_tip, record_status
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import Fleet
+from gitfleet.service.memory import RenderMemory
+from gitfleet.service.planning import Planned, StatusRender
+from gitfleet.service.source import SourceRevision
+from gitfleet.status.layout import STATUS_DIR, plan_to_tree, tree_changes
+from gitfleet.status.secrets import mask_plan
+
+if TYPE_CHECKING:
+    from gitfleet.apply.result import FleetResult
+
+
+@dataclass(frozen=True)
+class StatusTree:
+    """A status branch commit and its files, as this process read or wrote it."""
+
+    sha: str
+    tree: str  # its tree id
+    files: Mapping[str, bytes]
+
+
+def read_status(source: GitSource, branch: str, known: StatusTree | None = None) -> StatusTree | None:
+    """The status branch tip with its files; ``known`` is reused when it is still the tip
+    (reading thousands of blobs costs more than a small re-render)."""
+    if source.repo is None:
+        return None
+    tip = read_status_tip(source, branch)
+    if tip is None:
+        return None
+    if known is not None and known.sha == tip.sha:
+        return known
+    read = read_status_commit(source, branch)
+    return StatusTree(read.sha, read.tree, read.files) if read is not None else None
+
+
+def require_commit(revision: SourceRevision) -> str:
+    if revision.git.repo is None:
+        raise UsageError(f"{revision.git.display} is not inside a Git repository: the status branch"
+                         " lives in the fleet repo's Git repository", 1)
+    if revision.sha is None:
+        raise UsageError(f"{revision.git.display} has no commit yet: commit the fleet repo first", 1)
+    return revision.sha
+
+
+def record_render(render: StatusRender, push: bool, memory: RenderMemory) -> str | None:
+    """Commit a render to its status branch and remember it for the next one; the new
+    commit's SHA, or None when the branch already holds it. A working tree with
+    uncommitted edits is recorded against HEAD and marked ``Gitfleet-Dirty: true``."""
+    revision = render.revision
+    sha = require_commit(revision)
+    outcome = record_status(revision.git, render.branch, render.tree, sha, push=push,
+                            summary=revision.summary, dirty=revision.dirty)
+    if render.record is not None and outcome.render_key:
+        memory.remember(revision.git, outcome.render_key, render.record)
+    return outcome.sha
+
+
+def pull_members(fleet: Fleet) -> frozenset[str]:
+    return frozenset(c.name for c in fleet.clusters if c.sync_mode == "Pull")
+
+
+def record_results(
+    revision: SourceRevision,
+    branch: str,
+    planned: Planned,
+    result: FleetResult,
+    previous: StatusTree | None,
+    push: bool = False,
+) -> tuple[str | None, StatusTree | None]:
+    """Commit the render and the apply results; the new commit's SHA (None when nothing
+    changed) and the status tree now at the tip, when known without reading it back.
+    Only the files that changed since ``previous`` are written."""
+    from gitfleet.apply.session import status_tree
+
+    sha = require_commit(revision)
+    old = previous.files if previous is not None else {}
+    files, extra = status_tree(planned.plan, planned.fleet.settings, result, old, sha, pull_members(planned.fleet),
+                               planned.status_tree())
+    delta: Mapping[str, bytes] | RenderDelta = files
+    if previous is not None:
+        delta = RenderDelta(previous.tree, tree_changes(old, files))
+    outcome = record_status(revision.git, branch, delta, sha, extra_files=extra, push=push,
+                            summary=revision.summary, dirty=revision.dirty)
+    held = previous.sha if previous is not None else None
+    now: StatusTree | None = None
+    if outcome.parent == held and (outcome.sha or held):
+        # Built on the tip we hold (or on nothing): the new tree is known without reading it.
+        kept = {p: b for p, b in old.items() if p.startswith(STATUS_DIR + "/")}
+        now = StatusTree(outcome.sha or held or "", outcome.tree, {**kept, **files, **extra})
+    return outcome.sha, now
+
+
+def record_plan(revision: SourceRevision, plan: Plan, branch: str, push: bool = False) -> str | None:
+    """Commit a plan made elsewhere (tests, tools) as the render of ``revision``."""
+    sha = require_commit(revision)
+    return record_status(revision.git, branch, plan_to_tree(mask_plan(plan)), sha, push=push,
+                         summary=revision.summary, dirty=revision.dirty).sha
