@@ -113,3 +113,22 @@ def test_unreadable_files(tmp_path: Path, text: str | None, expected: str) -> No
     with pytest.raises(ConfigFileError) as err:
         load_config(path)
     assert str(err.value).startswith(str(tmp_path / expected))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("repo: r\ninterval: 0\n", "run.yaml:2:1: at /interval: 0 is not valid under any of the given schemas"),
+        ("repo: r\nclient:\n  concurrency: 0\n", "run.yaml:3:3: at /client/concurrency: 0 is less than the minimum"),
+        ("repo: r\nlisten: 0.0.0.0:70000\n", "run.yaml:2:1: at /listen: port 70000 is above 65535"),
+        ("repo: r\nrepo: s\n", "run.yaml:2:1: not valid YAML: duplicate key 'repo'"),
+        ("repo: r\n---\nrepo: s\n", "run.yaml:3:1: the run config is one YAML document, found 2"),
+    ],
+    ids=["interval", "nested", "listen-port", "duplicate-key", "two-documents"],
+)
+def test_schema_errors_of_a_file_have_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigFileError) as err:
+        load_config(path)
+    assert str(err.value).startswith(str(tmp_path / expected))
