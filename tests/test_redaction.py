@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitfleet.redaction import DIGEST_PREFIX, MASK, MIN_LENGTH, Redactor, digest, mask_at, mask_manifest
+from gitfleet.redaction import DIGEST_PREFIX, MIN_LENGTH, Redactor, digest, mask_at, mask_manifest
 
 
 def secret(data: dict[str, Any] | None = None, string_data: dict[str, Any] | None = None,
@@ -273,3 +273,22 @@ def test_logging_filter_scrubs_message_args_and_traceback() -> None:
     out = stream.getvalue()
     assert CLEAR not in out
     assert "failed with ***" in out and "ValueError: boom ***" in out and "plain ***" in out
+
+
+def test_reconciler_logging_goes_through_the_one_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from gitfleet.reconcile import logfmt
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        logfmt.configure(0)
+        logfmt.REDACTION.update(Redactor.from_manifests([secret(string_data={"k": CLEAR})]))
+        logfmt.log(logging.getLogger("gitfleet.reconcile.cycle"), logging.WARNING, "object", message=f"x {CLEAR}")
+    finally:
+        logfmt.REDACTION.update(Redactor())
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "event=object" in err and CLEAR not in err and "***" in err

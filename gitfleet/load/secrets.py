@@ -34,6 +34,7 @@ from gitfleet.model.scope import group_of
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _CONFIG_KEY_MAX = 253
 MAX_SECRET_SIZE = 1 << 20  # corev1.MaxSecretSize
+_SCALARS = {bool: "a boolean", int: "a number", float: "a number"}
 
 
 def _error(report: Reporter, where: JsonPath, message: str) -> None:
@@ -89,7 +90,7 @@ def check_secret(doc: dict[str, Any], report: Reporter) -> None:
                 _error(report, where, f"a key of Secret {field} {problem} (the key is not shown)")
             if not isinstance(value, str):
                 shape = "null" if value is None else "a map or a list" if isinstance(value, (dict, list)) else (
-                    f"a {type(value).__name__}; quote it")
+                    f"{_SCALARS.get(type(value), 'another type')}; quote it")
                 _error(report, where, f"a value of Secret {field} must be a "
                        f"{'base64 string' if field == 'data' else 'string'}, not {shape} (the value is not shown)")
                 continue

@@ -1,7 +1,7 @@
 """Structured log lines for a long-running process: ``event=NAME key=value ...``,
-which log collectors parse without a schema and people still read. Free text that
-may carry manifest content goes through :func:`gitfleet.status.secrets.redact`
-before it gets here."""
+which log collectors parse without a schema and people still read. Every record
+passes :data:`REDACTION` on its way out (installed by :func:`configure`), which scrubs
+the Secret values of the current plan: the reconciler updates it with each new plan."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import logging
 import re
 from typing import Any
 
+from gitfleet.redaction import RedactingFilter
+
+# The one filter of the process (logging is process-wide too): ``REDACTION.update(redactor)``.
+REDACTION = RedactingFilter()
 _BARE = re.compile(r"^[A-Za-z0-9_./:@+-]+$")
 FORMAT = "time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
@@ -33,5 +37,7 @@ def log(logger: logging.Logger, level: int, event: str, **fields: Any) -> None:
 
 
 def configure(verbosity: int) -> None:
-    """Root logging for ``gitfleet run``: INFO (one line per cycle) unless ``-vv``."""
+    """Root logging for ``gitfleet run``: INFO (one line per cycle) unless ``-vv``, every
+    handler behind :data:`REDACTION`."""
     logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.INFO, format=FORMAT, force=True)
+    REDACTION.install()
