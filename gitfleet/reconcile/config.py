@@ -21,7 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from gitfleet.errors import GitfleetError, PositionedError
-from gitfleet.git.source import is_remote_url
+from gitfleet.git.urls import is_remote_url
 from gitfleet.kube.settings import ClientSettings
 from gitfleet.load.yamlio import Locator, parse_documents
 

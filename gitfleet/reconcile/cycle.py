@@ -27,28 +27,28 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import FleetResult
 from gitfleet.errors import GitfleetError
-from gitfleet.git.source import GitSource, is_remote_url, open_source
+from gitfleet.git.source import GitSource, open_source
+from gitfleet.git.urls import is_remote_url
 from gitfleet.model.resource import Fleet
 from gitfleet.reconcile.config import RunConfig
+from gitfleet.reconcile.logfmt import REDACTION
 from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.reconcile.metrics import ReconcileMetrics
+from gitfleet.redaction import Redactor
 from gitfleet.service.applying import apply_planned
 from gitfleet.service.members import Connection, Members, select_members
 from gitfleet.service.planning import Planned, plan_files
 from gitfleet.service.recording import StatusTree, read_status, record_results
 from gitfleet.service.source import SourceRevision
-from gitfleet.status.secrets import redact, secret_values
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ class Desired:
         return self.planned.fleet
 
     @property
-    def secrets(self) -> frozenset[str]:
-        return self.planned.secrets
+    def redactor(self) -> Redactor:
+        return self.planned.redactor
 
     @property
     def render(self) -> str:
@@ -199,10 +199,14 @@ class Reconciler:
                     memory.desired = self._load(source, revision)
                 self._render_mode = memory.desired.render
                 memory.invalid = None
+                # Every log record of the process (the loop's, the libraries') passes it.
+                REDACTION.update(memory.desired.redactor)
             except GitfleetError as err:
                 files = _safe_files(source, revision)
-                known = memory.desired.secrets if memory.desired else frozenset()
-                memory.invalid = (revision, redact(str(err), known | _file_secrets(files)))
+                known = memory.desired.redactor if memory.desired else Redactor()
+                redactor = known | Redactor.from_files(files)
+                REDACTION.update(redactor)
+                memory.invalid = (revision, redactor.text(str(err)))
             # Set only now: a crash while loading (a bug) makes the next cycle try again.
             memory.seen = revision
         if memory.invalid is not None:
@@ -245,7 +249,7 @@ class Reconciler:
         members = select_members(fleet, list(self.config.clusters or ()))
         for warning in planned.plan.warnings:
             log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
-                      message=redact(str(warning), planned.secrets))
+                      message=planned.redactor.text(str(warning)))
         return Desired(SourceRevision(source, files, revision, revision, False), planned, members)
 
     def _clusters_key(self, desired: Desired) -> str:
@@ -286,7 +290,7 @@ class Reconciler:
             previous = status.files if status is not None else {}
             members = select_members(desired.fleet, list(self.config.clusters or ()), previous, departed=True)
         except GitfleetError as err:
-            return CycleReport("error", desired.sha, reasons, error=redact(str(err), desired.secrets))
+            return CycleReport("error", desired.sha, reasons, error=desired.redactor.text(str(err)))
         log_event(log, logging.INFO, "apply_start", revision=desired.sha[:12],
                   clusters=",".join(members.names), reasons=",".join(reasons))
         connection = Connection(self.config.kubeconfig, self.config.management_context, self.config.client)
@@ -295,11 +299,11 @@ class Reconciler:
             with self._phase("apply"):
                 result = apply_planned(desired.planned, members, connection, previous, options)
         except GitfleetError as err:
-            return CycleReport("error", desired.sha, reasons, error=redact(str(err), desired.secrets))
+            return CycleReport("error", desired.sha, reasons, error=desired.redactor.text(str(err)))
         memory.applied, memory.applied_key, memory.applied_at = desired.sha, key, self._clock()
         memory.failed = tuple(sorted(n for n, c in result.clusters.items() if not c.ok))
         self.metrics.applied(desired.sha, result)
-        self._log_clusters(result, desired.secrets)
+        self._log_clusters(result, desired.redactor)
         outcome = "applied" if result.ok else "partial"
         if self.config.dry_run:
             # A dry run changed nothing, so the status branch (the pruning inventory)
@@ -314,23 +318,22 @@ class Reconciler:
             memory.applied = None
             memory.status = None
             return CycleReport("error", desired.sha, reasons, result,
-                               error=redact(f"recording on the status branch failed: {err}", desired.secrets))
+                               error=desired.redactor.text(f"recording on the status branch failed: {err}"))
         return CycleReport(outcome, desired.sha, reasons, result, sha)
 
-    def _log_clusters(self, result: FleetResult, secrets: Iterable[str]) -> None:
-        values = list(secrets)
+    def _log_clusters(self, result: FleetResult, redactor: Redactor) -> None:
         for name, cluster in sorted(result.clusters.items()):
             counts = cluster.counts()
             fields: dict[str, Any] = {"cluster": name, "ok": cluster.ok, "writes": cluster.writes,
                                       "drift": len(cluster.drift()), "seconds": round(cluster.seconds, 3)}
             fields.update(counts)
             if cluster.error:
-                fields["error"] = redact(cluster.error, values)
+                fields["error"] = redactor.text(cluster.error)
             log_event(log, logging.INFO if cluster.ok else logging.WARNING, "cluster", **fields)
             for obj in cluster.objects:
                 if obj.action in ("failed", "conflict"):
                     log_event(log, logging.WARNING, "object", cluster=name, resource=obj.key, action=obj.action,
-                              message=redact(obj.message, values))
+                              message=redactor.text(obj.message))
 
     def _finish(self, report: CycleReport) -> None:
         now = time.time()
@@ -358,17 +361,3 @@ def _safe_files(source: GitSource, revision: str) -> Mapping[str, bytes]:
         return source.files_at(revision)
     except GitfleetError:
         return {}
-
-
-def _file_secrets(files: Mapping[str, bytes]) -> frozenset[str]:
-    """Secret values written in the fleet files, read leniently: a repo that does not
-    load may still hold Secrets whose values must stay out of the error we log."""
-    docs: list[Mapping[str, Any]] = []
-    for path, data in files.items():
-        if not path.endswith((".yaml", ".yml")):
-            continue
-        try:
-            docs.extend(d for d in yaml.safe_load_all(data) if isinstance(d, Mapping))
-        except yaml.YAMLError:
-            continue
-    return frozenset(secret_values(docs))

@@ -15,6 +15,9 @@ from gitfleet.diff import diff_plans
 from gitfleet.diff.model import PlanDiff
 from gitfleet.errors import GitfleetError, InputError, Problem
 from gitfleet.git.source import GitSource
+from gitfleet.load.discover import NoFleetRepoError
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import Fleet
 from gitfleet.service.planning import Planned, plan_files
 from gitfleet.service.source import SourceRevision, read_revision
 
@@ -34,9 +37,20 @@ class RevisionDiff:
     head: Planned
 
 
+def _empty_fleet() -> Fleet:
+    from gitfleet.load.loader import load_fleet
+
+    return load_fleet({"fleet.yaml": b"apiVersion: gitfleet.io/v1alpha1\nkind: Fleet\nmetadata: {name: empty}\n"})
+
+
 def _plan(revision: SourceRevision, previous: Planned | None = None) -> Planned:
     try:
         return plan_files(revision.files, previous, where=revision.where, remember=previous is None)
+    except NoFleetRepoError:
+        if previous is None:
+            raise
+        raise SideInvalid(revision.label, [Problem("<fleet>", 0, 0, str(NoFleetRepoError(len(revision.files))))],
+                          revision.where) from None
     except InputError as err:
         raise SideInvalid(revision.label, list(err.problems), revision.where) from None
     except GitfleetError as err:
@@ -52,6 +66,9 @@ def diff_revisions(source: GitSource, base_rev: str, head_rev: str | None, conte
     except SideInvalid:
         _plan(head_side)  # an invalid head is reported before an invalid base
         raise
+    except NoFleetRepoError:
+        # The pull request that creates the fleet repo: everything is new.
+        base = Planned(_empty_fleet(), Plan(placements=(), manifests={}), None, reason="no fleet repo at the base")
     head = _plan(head_side, base)
     only = head.replanned if head.mode == "incremental" else None
     plan_diff = diff_plans(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitfleet.errors import InputError, UsageError
@@ -31,10 +31,11 @@ from gitfleet.plan.incremental import (
     render_full,
     try_increment,
 )
+from gitfleet.redaction import Redactor
 from gitfleet.service.memory import IN_PROCESS, RenderMemory
 from gitfleet.service.source import SourceRevision
 from gitfleet.status.layout import PLACEMENTS_FILE, plan_to_tree, status_branch_name
-from gitfleet.status.secrets import mask_plan, secret_values
+from gitfleet.status.secrets import mask_plan
 
 if TYPE_CHECKING:
     from gitfleet.git.statusbranch import RenderDelta, StatusTip
@@ -54,16 +55,12 @@ class Planned:
     mode: str = "full"  # full | incremental
     reason: str = ""  # why the plan is full
     replanned: frozenset[str] = frozenset()  # incremental: the resources planned again
-    secrets: frozenset[str] = frozenset()  # clear Secret values of the plan (for redaction)
+    redactor: Redactor = field(default_factory=Redactor)  # hides the plan's Secret values in any text
     tree: Mapping[str, bytes] | None = None  # the masked status tree, when already built
 
     def status_tree(self) -> Mapping[str, bytes]:
         """The plan as the status branch holds it (Secret values masked)."""
         return self.tree if self.tree is not None else plan_to_tree(mask_plan(self.plan))
-
-
-def plan_secrets(plan: Plan) -> frozenset[str]:
-    return frozenset(secret_values(m for ms in plan.manifests.values() for m in ms.values()))
 
 
 def load(files: Mapping[str, bytes], where: str = "") -> Fleet:
@@ -86,12 +83,12 @@ def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, w
                 touched = outcome.cleared | set(outcome.replanned)
                 # Scanning every manifest for Secret values costs more than the rest of a
                 # small re-render; only a changed Secret can change them.
-                secrets = plan_secrets(plan) if any(_SECRET_KEY in k for k in touched) else previous.secrets
+                redactor = Redactor.from_plan(plan) if any(_SECRET_KEY in k for k in touched) else previous.redactor
                 tree = apply_increment(previous.tree, outcome) if previous.tree is not None else None
                 if keep_tree and tree is None:
                     tree = plan_to_tree(mask_plan(plan))
                 return Planned(outcome.fleet, plan, outcome.record, "incremental", "",
-                               frozenset(touched), secrets, tree)
+                               frozenset(touched), redactor, tree)
             if outcome.failed:
                 log.warning("%s; rendering in full", outcome.reason)
             reason = outcome.reason
@@ -104,7 +101,7 @@ def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, w
         else:
             plan = build_plan(fleet)
         tree = plan_to_tree(mask_plan(plan)) if keep_tree else None
-        return Planned(fleet, plan, record, "full", reason, frozenset(), plan_secrets(plan), tree)
+        return Planned(fleet, plan, record, "full", reason, frozenset(), Redactor.from_plan(plan), tree)
 
 
 def plan_once(files: Mapping[str, bytes], where: str = "") -> tuple[Fleet, Plan]:

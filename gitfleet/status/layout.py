@@ -283,8 +283,5 @@ def status_branch_name(fleet_yaml: bytes | None) -> str:
 
 
 def recorded_clusters(files: Mapping[str, bytes]) -> set[str]:
-    """The clusters a status tree has a folder or an apply report (``status/NAME.yaml``) for."""
-    out = {p.split("/", 2)[1] for p in files if p.startswith(CLUSTERS_DIR + "/") and p.count("/") >= 2}
-    out.update(p[len(STATUS_DIR) + 1:-len(".yaml")] for p in files
-               if p.startswith(STATUS_DIR + "/") and p.endswith(".yaml") and p.count("/") == 1)
-    return out
+    """The clusters a status tree has a folder for (what gitfleet rendered for them)."""
+    return {p.split("/", 2)[1] for p in files if p.startswith(CLUSTERS_DIR + "/") and p.count("/") >= 2}

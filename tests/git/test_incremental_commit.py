@@ -16,10 +16,6 @@ import pytest
 
 from git.fleets import EDITS, fleet
 from git.repos import commit, init, write
-from gitfleet.service.memory import DiskMemory
-from gitfleet.service.planning import render_for_status
-from gitfleet.service.recording import record_plan, record_render
-from gitfleet.service.source import read_repo
 from gitfleet.cli.main import main
 from gitfleet.errors import InputError
 from gitfleet.git.source import open_source
@@ -27,6 +23,10 @@ from gitfleet.git.statusbranch import commit_status, read_status_commit, read_st
 from gitfleet.git.treebuild import FileData, read_tree, update_tree, write_tree
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
+from gitfleet.service.memory import DiskMemory
+from gitfleet.service.planning import render_for_status
+from gitfleet.service.recording import record_plan, record_render
+from gitfleet.service.source import read_repo
 
 pytestmark = pytest.mark.git
 BRANCH = "gitfleet/status"
@@ -113,7 +113,7 @@ def test_working_tree_edits_render_incrementally_as_dirty(repo: pygit2.Repositor
     render_commit(repo)
     write(Path(repo.workdir), EDITS["replicas"])
     prepared = render_for_status(read_repo(repo.workdir, None), None, DiskMemory())
-    assert prepared.incremental and prepared.dirty
+    assert prepared.incremental and prepared.revision.dirty
     record_render(prepared, False, DiskMemory())
     assert "Gitfleet-Dirty: true" in read_status_commit(repo, BRANCH).message  # type: ignore[union-attr]
     assert_equals_full_render(repo)

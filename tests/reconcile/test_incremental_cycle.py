@@ -174,8 +174,8 @@ def test_secret_values_follow_an_incremental_change(fleet_repo: FleetRepo, recon
         report = reconciler.run_cycle()
         assert (report.outcome, report.render) == ("applied", "incremental")
         desired = reconciler._memory.desired  # what every log line of the next cycles is scrubbed with
-        assert desired is not None and value in desired.secrets
+        assert desired is not None and value in desired.redactor
     fleet_repo.commit({**pull_fleet(greeting="bonjour"), "policies/pp.yaml": policy,
                        "templates/creds.yaml": SECRET.format(value="correct-horse")})
     reconciler.run_cycle()
-    assert "correct-horse" in reconciler._memory.desired.secrets  # type: ignore[union-attr]
+    assert "correct-horse" in reconciler._memory.desired.redactor  # type: ignore[union-attr]

@@ -25,7 +25,8 @@ from gitfleet.reconcile.loop import JOB_ID, scheduler_for
 from tests.fleetrepo import FleetRepo
 from tests.reconcile.fleet import http_get
 
-BROKEN = {"templates/x.yaml": "metadata: {name: x}\n"}  # no apiVersion/kind: the repo does not load
+BROKEN = {"fleet.yaml": "apiVersion: gitfleet.io/v1alpha1\nkind: Fleet\nmetadata: {name: broken}\n",
+          "templates/x.yaml": "metadata: {name: x}\n"}  # no apiVersion/kind: the repo does not load
 
 
 def _free_port() -> int:
