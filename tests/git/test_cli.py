@@ -14,13 +14,13 @@ import pytest
 
 from git.fleets import EDITS, fleet
 from git.repos import commit, init, write
-from gitfleet.service.recording import record_plan
-from gitfleet.service.source import read_repo
 from gitfleet.cli.main import main
 from gitfleet.git.source import open_source
 from gitfleet.git.statusbranch import read_status_commit
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
+from gitfleet.service.recording import record_plan
+from gitfleet.service.source import read_repo
 from gitfleet.status.layout import plan_to_tree
 from tests import golden_files
 

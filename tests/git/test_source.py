@@ -12,7 +12,8 @@ from pygit2.enums import CredentialType
 from git.repos import commit, git_daemon, init, make_bare_remote
 from gitfleet.git.credentials import MAX_CREDENTIAL_ASKS, Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import GitSourceError
-from gitfleet.git.source import is_remote_url, mirror_path, open_source
+from gitfleet.git.source import mirror_path, open_source
+from gitfleet.git.urls import is_remote_url
 from gitfleet.git.worktree import read_directory
 
 pytestmark = pytest.mark.git
