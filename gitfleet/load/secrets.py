@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import re
 from typing import Any
 
@@ -62,12 +61,22 @@ def _decoded_size(value: str) -> int | None:
         return None
 
 
+def _looks_like_secret(kind: str) -> bool:
+    if kind.lower() == "secret":
+        return True
+    if len(kind) not in (5, 6, 7) or kind[0] not in "sS":
+        return False  # cheap: most kinds never reach difflib (not imported for a plain render)
+    import difflib
+
+    return bool(difflib.get_close_matches(kind, ["Secret"], 1, 0.8))
+
+
 def check_secret(doc: dict[str, Any], report: Reporter) -> None:
     """Errors of a ``v1 Secret`` (and of core look-alikes); other documents pass."""
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str) or group_of(api_version) != "":
         return
-    if kind != "Secret" and (kind.lower() == "secret" or difflib.get_close_matches(kind, ["Secret"], 1, 0.8)):
+    if kind != "Secret" and _looks_like_secret(kind):
         report.error(("kind",), f"unknown core kind {kind!r}; did you mean Secret?")
         return
     if kind != "Secret":
