@@ -39,10 +39,10 @@ Files = Mapping[str, bytes | str]
 
 def _read(repo: str | os.PathLike[str], rev: str | None) -> dict[str, bytes]:
     # Git is imported only by callers that read a repository, not by those passing files.
-    from gitfleet.git.source import is_remote_url, open_source
+    from gitfleet.git.source import open_source
 
     spec = os.fspath(repo)
-    if not is_remote_url(spec) and not Path(spec).is_dir():
+    if Path(spec).exists() and not Path(spec).is_dir():
         raise NotADirectoryError(f"fleet repo {spec!r} is not a folder")
     source = open_source(spec)
     return source.files(source.resolve(rev) if rev is not None else None)
@@ -53,8 +53,9 @@ def load_fleet(repo: str | os.PathLike[str] | Files, *, rev: str | None = None) 
     ``rev``), a Git URL, or the fleet files themselves as ``{path: content}``.
 
     Raises ``InputError`` listing every problem when the repo is invalid,
-    ``NotADirectoryError`` when ``repo`` is no folder, and
-    :class:`gitfleet.git.errors.GitSourceError` when ``rev`` names no commit.
+    ``NotADirectoryError`` when ``repo`` is a file, and
+    :class:`gitfleet.git.errors.GitSourceError` when it does not exist or ``rev``
+    names no commit.
     """
     if isinstance(repo, Mapping):
         if rev is not None:

@@ -75,8 +75,9 @@ def test_load_fleet_at_a_revision() -> None:
         (lambda: gitfleet.load_fleet({**sample_files(), "templates/a.yaml": "kind: ConfigMap\nmetadata: {name: a}\n"}),
          gitfleet.InputError, r"templates/a\.yaml:1:1"),
         (lambda: gitfleet.load_fleet(SAMPLE, rev="no-such-revision"), GitSourceError, "no-such-revision"),
+        (lambda: gitfleet.load_fleet(SAMPLE / "nowhere"), GitSourceError, "no such folder"),
     ],
-    ids=["not-a-folder", "rev-with-files", "invalid-repo", "unknown-rev"],
+    ids=["not-a-folder", "rev-with-files", "invalid-repo", "unknown-rev", "missing-folder"],
 )
 def test_load_fleet_errors(call: Any, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):

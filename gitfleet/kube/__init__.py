@@ -7,10 +7,27 @@ about half a second, which commands that never talk to a cluster should not pay.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_WHERE = {
+from gitfleet._exports import export
+
+if TYPE_CHECKING:
+    from gitfleet.kube.client import FIELD_MANAGER, ApiResource, KubeClient, RequestStats
+    from gitfleet.kube.config import connect, context_names, management_client
+    from gitfleet.kube.errors import (
+        ConfigError,
+        Conflict,
+        Forbidden,
+        Invalid,
+        KubeError,
+        NotFound,
+        ServerError,
+        TooManyRequests,
+        Unreachable,
+    )
+    from gitfleet.kube.settings import ClientSettings
+
+_HOMES = {
     "FIELD_MANAGER": "client", "ApiResource": "client", "KubeClient": "client",
     "RequestStats": "client", "ClientSettings": "settings",
     "connect": "config", "context_names": "config", "management_client": "config",
@@ -28,6 +45,4 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"gitfleet.kube.{_WHERE[name]}"), name)
+    return export(__name__, _HOMES, name)

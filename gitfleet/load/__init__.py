@@ -8,8 +8,9 @@ for the loader and its schema checks."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from gitfleet._exports import export
 
 if TYPE_CHECKING:
     from gitfleet.load.loader import load_fleet, validate_files
@@ -22,7 +23,4 @@ _HOMES = {"load_fleet": "loader", "validate_files": "loader", "ParsedDocument": 
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"gitfleet.load.{home}"), name)
+    return export(__name__, _HOMES, name)

@@ -88,7 +88,7 @@ def _placements_one_by_one(files: Mapping[str, bytes], problems: list[str]) -> t
     if not isinstance(items, list):
         problems.append(f"{PLACEMENTS_FILE}: expected a list of placements, found {type(items).__name__}")
         return ()
-    placements = []
+    placements: list[ResourcePlacement] = []
     for index, item in enumerate(items):
         try:
             placements.extend(tree_to_placements({PLACEMENTS_FILE: dump_yaml([item]).encode()}))
