@@ -20,7 +20,7 @@ from gitfleet.load import build, checks, links, names, schema
 from gitfleet.load.counts import check_counts
 from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError, is_jinja, select_files
 from gitfleet.load.identity import check_identity, probe_cluster, with_namespace
-from gitfleet.load.jinja import render_documents, render_text, template_context
+from gitfleet.load.jinja import fleet_context, render_documents, render_text, template_context
 from gitfleet.load.kinds import GITFLEET_GROUP, is_karmada_group, misspelling
 from gitfleet.load.lists import expand_lists
 from gitfleet.load.nulls import without_nulls
@@ -339,7 +339,8 @@ class _Loader:
             report.warning((), "not rendered: the inventory has no cluster to render it for")
             return
         cluster_names = [c.name for c in self.clusters]
-        contexts = [template_context(self.settings.values, self.settings.name, cluster_names, c) for c in self.clusters]
+        shared = fleet_context(self.settings.name, cluster_names)  # one for all: linear in clusters
+        contexts = [template_context(self.settings.values, "", (), c, fleet=shared) for c in self.clusters]
         try:
             rendered = render_text(source, path, contexts[0])
         except TemplateError as exc:
@@ -362,7 +363,7 @@ class _Loader:
         if self.render_all_clusters:
             others += [(c.name, ctx) for c, ctx in zip(self.clusters[1:], contexts[1:])]
         probe = probe_cluster(self.clusters[0])
-        others.append((None, template_context(self.settings.values, self.settings.name, cluster_names, probe)))
+        others.append((None, template_context(self.settings.values, "", (), probe, fleet=shared)))
         self._check_other_clusters(path, source, docs, others, lines, report)
 
     def _check_other_clusters(self, path: str, source: str, docs: tuple[ParsedDocument, ...],

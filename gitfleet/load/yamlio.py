@@ -17,6 +17,7 @@ blob is read at many revisions.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import yaml
+from yaml.events import CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitfleet.errors import PositionedError
@@ -57,6 +59,17 @@ _GO_RESOLVERS: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
 # refuse documents whose aliases expand it beyond this many nodes ("billion laughs";
 # Go's decoder refuses excessive aliasing too).
 _MAX_EXPANDED_NODES = 1_000_000
+# Bounds on untrusted files, each failing with a clear error before it costs much: the
+# size is checked before parsing (a 50 MB flow list takes over 4 GB as nodes), the
+# nesting before composing (libyaml's composer recurses in C: ~100,000 levels crash
+# the process, ~350 exhaust Python's stack in later stages). Kubernetes objects nest
+# about 20 deep; the API server's own JSON decoder stops at 10,000 levels.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 100
+# Kubernetes holds integers in 64 bits; Python would happily build a 4,300-digit int
+# (and refuses more with a ValueError). Go's parser stops well before this length.
+_MAX_INT_CHARS = 40
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 def _add_go_resolvers(cls: Any) -> None:
@@ -78,12 +91,25 @@ class _Loader(yaml.CSafeLoader):
     def construct_yaml_int(self, node: Any) -> Any:
         if ":" in node.value:  # base 60 is not a number for Go
             return self.construct_scalar(node)
-        return super().construct_yaml_int(node)
+        if len(node.value) > _MAX_INT_CHARS:
+            raise _out_of_range(node)
+        value = super().construct_yaml_int(node)
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise _out_of_range(node)
+        return value
 
     def construct_yaml_float(self, node: Any) -> Any:
         if ":" in node.value:
             return self.construct_scalar(node)
-        return super().construct_yaml_float(node)
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"{_shown(node.value)} is not a finite number: Kubernetes' JSON has no NaN or Infinity "
+                "(quote it to make it a string)",
+                node.start_mark,
+            )
+        return value
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
@@ -98,6 +124,48 @@ _Loader.add_constructor(_VALUE_TAG, _Loader.construct_text)
 _Loader.add_constructor(_BINARY_TAG, _Loader.construct_text)
 _Loader.add_constructor(_INT_TAG, _Loader.construct_yaml_int)
 _Loader.add_constructor(_FLOAT_TAG, _Loader.construct_yaml_float)
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 24 else repr(text[:20]) + f"... ({len(text)} characters)"
+
+
+def _out_of_range(node: Any) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(
+        None, None,
+        f"integer {_shown(node.value)} does not fit in 64 bits, as Kubernetes holds integers "
+        "(quote it to make it a string)",
+        node.start_mark,
+    )
+
+
+def check_limits(text: str) -> tuple[int, int, str] | None:
+    """``(line, col, message)`` when ``text`` is too big or nests too deep to parse
+    safely (see ``MAX_FILE_BYTES``, ``MAX_DEPTH``), else ``None``. Reads events only:
+    libyaml's event parser does not recurse."""
+    if len(text) > MAX_FILE_BYTES or len(text.encode()) > MAX_FILE_BYTES:
+        return 1, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it"
+    if text.count("[") + text.count("{") + text.count("-") + text.count(":") + text.count("?") < MAX_DEPTH:
+        return None  # every nesting level takes one of these characters
+    parser = yaml.CSafeLoader(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = (event.start_mark.line + 1, event.start_mark.column + 1) \
+                        if event.start_mark is not None else (1, 1)
+                    return line, col, (
+                        f"YAML nested more than {MAX_DEPTH} levels deep; Kubernetes objects never are")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the parse proper reports it, with its position
+    finally:
+        parser.dispose()
+    return None
 
 
 def _key_str(key: Any) -> str:
@@ -198,13 +266,17 @@ class _Builder:
         self.keys: dict[int, dict[str, tuple[Node, Node]]] = {}
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}  # nodes in the expanded tree below each node
+        self.heights: dict[int, int] = {}  # levels of the expanded tree from each node down
         self.expanded = 0
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, depth: int = 1) -> Any:
         done = self.built.get(id(node), _MISSING)
         if done is not _MISSING:
             if done is _IN_PROGRESS:
                 raise _Problem(node, "a YAML alias refers to the node that contains it")
+            # The text's nesting is checked before parsing; aliases can nest deeper.
+            if depth + self.heights[id(node)] - 1 > MAX_DEPTH:
+                raise _Problem(node, f"YAML aliases nest this document more than {MAX_DEPTH} levels deep")
             self.expanded += self.sizes[id(node)]
             if self.expanded > _MAX_EXPANDED_NODES:
                 raise _Problem(node, "YAML aliases expand this document to more than "
@@ -218,13 +290,15 @@ class _Builder:
             if node.tag != _SEQ_TAG:
                 raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)}")
             self.built[id(node)] = _IN_PROGRESS
-            value = [self.build(item) for item in node.value]
+            value = [self.build(item, depth + 1) for item in node.value]
         elif isinstance(node, MappingNode):
-            value = self._mapping(node)
+            value = self._mapping(node, depth)
         else:  # pragma: no cover - libyaml makes only these three
             raise _Problem(node, f"unexpected YAML node {type(node).__name__}")
         self.built[id(node)] = value
         self.sizes[id(node)] = self.expanded - before
+        self.heights[id(node)] = 1 if isinstance(node, ScalarNode) else 1 + max(
+            (self.heights[id(child)] for child in _children(node)), default=0)
         return value
 
     def _scalar(self, node: ScalarNode) -> Any:
@@ -233,9 +307,12 @@ class _Builder:
         constructor = _Loader.yaml_constructors.get(node.tag)
         if constructor is None:
             raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)} (Kubernetes objects are plain data)")
-        return constructor(self.loader, node)
+        try:
+            return constructor(self.loader, node)
+        except yaml.constructor.ConstructorError as exc:
+            raise _Problem(node, exc.problem or "invalid value") from None
 
-    def _mapping(self, node: MappingNode) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         if node.tag != _MAP_TAG:
             raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)}")
         self.built[id(node)] = _IN_PROGRESS
@@ -258,9 +335,15 @@ class _Builder:
         for key_node, value_node in node.value:
             key = _key_str(self._scalar(key_node))
             keys[key] = (key_node, value_node)
-            out[key] = self.build(value_node)
+            out[key] = self.build(value_node, depth + 1)
         self.keys[id(node)] = keys
         return out
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return [value for _, value in node.value]
 
 
 _MISSING = object()
@@ -286,6 +369,8 @@ def parse_documents(content: bytes | str, path: str) -> tuple[ParsedDocument, ..
     Results are cached by the SHA-1 of the content.
     """
     raw = content.encode() if isinstance(content, str) else content
+    if len(raw) > MAX_FILE_BYTES:
+        raise PositionedError(path, 1, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it")
     digest = hashlib.sha1(raw).hexdigest()
     with _cache_lock:
         hit = _cache.get(digest)
@@ -314,6 +399,9 @@ def _parse_uncached(raw: bytes) -> tuple[ParsedDocument, ...] | _ParseFailure:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return _ParseFailure(*byte_position(raw, exc.start), f"file is not UTF-8: {exc.reason} at byte {exc.start}")
+    too_much = check_limits(text)
+    if too_much is not None:
+        return _ParseFailure(*too_much)
     loader = _Loader(text)
     out: list[ParsedDocument] = []
     try:
@@ -380,6 +468,19 @@ def dump_all(objs: Sequence[Any]) -> str:
 def load_plain(text: str | bytes) -> list[Any]:
     """Every non-empty document of ``text``, fast (no positions, no duplicate-key check).
 
-    Meant for reading back rendered output; raises ``yaml.YAMLError`` on bad input.
+    Meant for reading back rendered output; raises ``yaml.YAMLError`` on bad input,
+    including input too big or too deep for ``check_limits``.
     """
+    text = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    too_much = check_limits(text)
+    if too_much is None and "&" in text:
+        # Anchors: aliases may expand or nest the data past the bounds the builder
+        # enforces, so take the slower road through it.
+        try:
+            return [doc.data for doc in parse_documents(text, "<rendered>")]
+        except PositionedError as exc:
+            too_much = exc.line, exc.col, exc.message
+    if too_much is not None:
+        line, col, message = too_much
+        raise yaml.MarkedYAMLError(problem=message, problem_mark=yaml.Mark("", 0, line - 1, col - 1, "", 0))
     return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]

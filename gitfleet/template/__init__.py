@@ -4,6 +4,7 @@ and the rule that what decides placement must not depend on the cluster."""
 from gitfleet.template.identity import check_identity, render_for_cluster, with_namespace
 from gitfleet.template.render import (
     cluster_context,
+    fleet_context,
     parse_rendered,
     render_documents,
     render_text,
@@ -11,6 +12,6 @@ from gitfleet.template.render import (
 )
 
 __all__ = [
-    "check_identity", "cluster_context", "parse_rendered", "render_documents", "render_for_cluster",
+    "check_identity", "cluster_context", "fleet_context", "parse_rendered", "render_documents", "render_for_cluster",
     "render_text", "template_context", "with_namespace",
 ]

@@ -7,10 +7,11 @@ module is where the rest of the pipeline imports it from.
 
 from gitfleet.load.jinja import (
     cluster_context,
+    fleet_context,
     parse_rendered,
     render_documents,
     render_text,
     template_context,
 )
 
-__all__ = ["cluster_context", "parse_rendered", "render_documents", "render_text", "template_context"]
+__all__ = ["cluster_context", "fleet_context", "parse_rendered", "render_documents", "render_text", "template_context"]

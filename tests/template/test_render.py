@@ -50,7 +50,7 @@ def test_output_is_yaml_1_1() -> None:
         ("a: 1\n{% if x %}\nb: 2\n", 3, "template syntax error"),
         ("a: {{ 1 / 0 }}\n", 1, "template failed: ZeroDivisionError"),
         ("a: {{ range(10 ** 9) | list }}\n", 1, "Range too big"),
-        ("a: 1\nb: {{ 2 ** 100000 }}\n", 2, "template tried to leave its sandbox: exponent 100000 is too large"),
+        ("a: 1\nb: {{ 2 ** 200000 }}\n", 2, "template exceeds a limit: the result of ** would be a 200,001-bit"),
     ],
     ids=["undefined-name", "missing-value", "missing-label", "syntax", "exception", "huge-range",
          "huge-exponent"],
@@ -65,14 +65,13 @@ def test_errors_carry_the_template_line(text: str, line: int, words: str) -> Non
 ESCAPES = [
     ("{{ ''.__class__.__mro__ }}", "'__class__'"),
     ("{{ ().__class__.__base__.__subclasses__() }}", "'__class__'"),
-    ("{{ lipsum.__globals__ }}", "'__globals__'"),
+    ("{{ joiner.__call__.__globals__ }}", "'__call__'"),
     ("{{ cycler.__init__.__globals__.os }}", "'__init__'"),
     ("{{ self.__init__ }}", "'__init__'"),
     ("{{ cluster.object.__class__ }}", "'__class__'"),
     ("{{ '{0.__class__}'.format(1) }}", "'__class__'"),
     ("{{ values.update({'a': 1}) }}", "'update'"),
     ("{{ cluster.zones.append('x') }}", "'append'"),
-    ("{% set x = 'a' * 100000000 %}{{ x }}", "too large"),
 ]
 
 
