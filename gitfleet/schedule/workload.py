@@ -24,6 +24,7 @@ _TEMPLATED = {("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("apps/v1", 
 _JOB = ("batch/v1", "Job")
 _POD = ("v1", "Pod")
 _NATIVE = {"cpu", "memory", "ephemeral-storage", "pods"}
+_MAX_INT32 = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,10 @@ def _count(spec: Mapping[str, Any], key: str, default: int) -> int:
     raw = spec.get(key)
     if raw is None:
         return default
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-        raise WorkloadError(f"spec.{key} must be a non-negative integer, not {raw!r}")
+    # The loader reports these at their position; this guards every other caller,
+    # since the division's cost and Karmada's int32 fields depend on the bound.
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= _MAX_INT32:
+        raise WorkloadError(f"spec.{key} must be an integer from 0 to {_MAX_INT32}, not {raw!r}")
     return raw
 
 

@@ -117,10 +117,10 @@ def test_is_workload(workload: Workload, is_workload: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "replicas", ["3", -1, True, 1.5], ids=["string", "negative", "bool", "float"],
+    "replicas", ["3", -1, True, 1.5, 2**31], ids=["string", "negative", "bool", "float", "beyond-int32"],
 )
 def test_malformed_replicas(replicas: Any) -> None:
-    with pytest.raises(WorkloadError, match="spec.replicas must be a non-negative integer"):
+    with pytest.raises(WorkloadError, match="spec.replicas must be an integer from 0 to 2147483647"):
         interpret({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": replicas}})
 
 
