@@ -7,9 +7,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A virtual environment (.venv, or the one already active): Debian's and Ubuntu's own
+# Python refuses pip installs outside one (PEP 668, "externally managed").
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    else
+      echo "scripts/test.sh: python3 cannot make a virtual environment: install python3-venv" >&2
+      exit 1
+    fi
+  fi
+  [ -x .venv/bin/python3 ] || python3 -m venv .venv
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+fi
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
-# Under pyenv, console scripts of newly installed packages need their shims.
-if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 export GITFLEET_KUBE_APISERVER="${GITFLEET_KUBE_APISERVER:-$(bash scripts/install-test-clusters.sh | tail -n1)}"
 
 echo "== lint and layers"

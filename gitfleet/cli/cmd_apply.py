@@ -83,11 +83,8 @@ FORMATTERS = {"text": _text, "json": _json}
 
 def run(args: argparse.Namespace) -> int:
     from gitfleet.apply.engine import ApplyOptions
-    from gitfleet.service.applying import apply_planned
-    from gitfleet.service.members import select_members
-    from gitfleet.service.planning import plan_files, relocate_warnings
-    from gitfleet.service.recording import read_status, record_results
-    from gitfleet.service.source import read_repo
+    from gitfleet.service.applying import apply_planned, target
+    from gitfleet.service.recording import record_results
 
     recording = not args.dry_run and not args.no_status
     incompatible(
@@ -96,21 +93,18 @@ def run(args: argparse.Namespace) -> int:
          "--branch names the status branch, and --no-status records nothing"),
     )
     link = connection(args)
-    revision = read_repo(args.repo, args.rev)
-    planned = plan_files(revision.files, where=revision.where, keep_tree=recording)
-    print_warnings(relocate_warnings(planned.plan.warnings, revision.files, revision.where))
-    branch = args.branch or planned.fleet.settings.status_branch
-    previous = read_status(revision.git, branch)
-    members = select_members(planned.fleet, args.cluster, previous.files if previous else None, departed=True)
+    chosen = target(args.repo, args.rev, args.cluster, args.branch, departed=True, keep_tree=recording)
+    print_warnings(chosen.warnings)
     options = ApplyOptions(dry_run=args.dry_run, allow_mass_prune=args.allow_mass_prune)
-    result = apply_planned(planned, members, link, previous.files if previous else {}, options)
-    report: dict[str, Any] = {"result": result, "members": members}
+    result = apply_planned(chosen.planned, chosen.members, link, chosen.previous_files, options)
+    report: dict[str, Any] = {"result": result, "members": chosen.members}
     if recording:
-        if revision.sha is None:
+        if chosen.revision.sha is None:
             report["statusNote"] = ("the fleet repo is not in a Git repository (or has no commit): results"
                                     " are not recorded on a status branch")
             report["statusCommit"] = None
         else:
-            report["statusCommit"], _ = record_results(revision, branch, planned, result, previous, args.push)
+            report["statusCommit"], _ = record_results(chosen.revision, chosen.branch, chosen.planned, result,
+                                                       chosen.previous, args.push)
     sys.stdout.write(FORMATTERS[args.output](report))
     return exitcodes.OK if result.ok else exitcodes.PARTIAL

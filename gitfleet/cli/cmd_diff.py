@@ -19,6 +19,7 @@ from gitfleet.cli.common import (
     add_cluster_arguments,
     add_repo_argument,
     connection,
+    print_warnings,
 )
 from gitfleet.cli.output import add_output_argument, incompatible, report_invalid, to_json
 
@@ -94,18 +95,12 @@ LIVE_FORMATTERS = {"text": _live_text, "json": _live_json}
 
 def run_live(args: argparse.Namespace) -> int:
     """What an apply of the head would do on the live clusters."""
-    from gitfleet.service.applying import live_diff_planned
-    from gitfleet.service.members import select_members
-    from gitfleet.service.planning import plan_files
-    from gitfleet.service.recording import read_status
-    from gitfleet.service.source import read_repo
+    from gitfleet.service.applying import live_diff_planned, target
 
     link = connection(args)
-    revision = read_repo(args.repo, args.head)
-    planned = plan_files(revision.files, where=revision.where)
-    members = select_members(planned.fleet, args.cluster)
-    previous = read_status(revision.git, args.branch or planned.fleet.settings.status_branch)
-    result = live_diff_planned(planned, members, link, previous.files if previous else {})
+    chosen = target(args.repo, args.head, args.cluster, args.branch)
+    print_warnings(chosen.warnings)
+    result = live_diff_planned(chosen.planned, chosen.members, link, chosen.previous_files)
     sys.stdout.write(LIVE_FORMATTERS[args.output](result))
     if not result.ok:
         return exitcodes.PARTIAL

@@ -62,19 +62,12 @@ FORMATTERS = {"text": _text, "json": _json}
 
 def run(args: argparse.Namespace) -> int:
     from gitfleet.apply.engine import ApplyOptions
-    from gitfleet.service.applying import apply_planned
-    from gitfleet.service.members import select_members
-    from gitfleet.service.planning import plan_files, relocate_warnings
-    from gitfleet.service.recording import read_status
-    from gitfleet.service.source import read_repo
+    from gitfleet.service.applying import apply_planned, target
 
     link = connection(args)
-    revision = read_repo(args.repo, args.rev)
-    planned = plan_files(revision.files, where=revision.where)
-    print_warnings(relocate_warnings(planned.plan.warnings, revision.files, revision.where))
-    previous = read_status(revision.git, args.branch or planned.fleet.settings.status_branch)
-    members = select_members(planned.fleet, args.cluster)
-    result = apply_planned(planned, members, link, previous.files if previous else {}, ApplyOptions(mode="drift"))
+    chosen = target(args.repo, args.rev, args.cluster, args.branch)
+    print_warnings(chosen.warnings)
+    result = apply_planned(chosen.planned, chosen.members, link, chosen.previous_files, ApplyOptions(mode="drift"))
     sys.stdout.write(FORMATTERS[args.output](result))
     if any(c.error for c in result.clusters.values()):
         return exitcodes.PARTIAL

@@ -115,11 +115,13 @@ def run(args: argparse.Namespace) -> int:
         if args.output_dir and render.plan is not None:
             write_tree(_tree(_view(mask_plan(render.plan), args.cluster or [])), Path(args.output_dir))
         return exitcodes.OK
+    from gitfleet.redaction import Redactor
     from gitfleet.service.planning import plan_once
 
     fleet, plan = plan_once(revision.files, revision.where)
     require_clusters(fleet, args.cluster)
-    print_warnings(relocate_warnings(plan.warnings, revision.files, revision.where))
+    redactor = Redactor.from_plan(plan)
+    print_warnings(tuple(redactor.text(w) for w in relocate_warnings(plan.warnings, revision.files, revision.where)))
     view = _view(mask_plan(plan), args.cluster or [])
     if args.output_dir:
         write_tree(_tree(view), Path(args.output_dir))

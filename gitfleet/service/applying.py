@@ -9,14 +9,44 @@ from dataclasses import dataclass
 from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import FleetResult
 from gitfleet.apply.session import run_apply
-from gitfleet.service.members import Connection, Members, connected
-from gitfleet.service.planning import Planned
+from gitfleet.service.members import Connection, Members, connected, select_members
+from gitfleet.service.planning import Planned, plan_files, relocate_warnings
+from gitfleet.service.recording import StatusTree, read_status
+from gitfleet.service.source import SourceRevision, read_repo
 
 
 @dataclass(frozen=True)
-class Applied:
-    result: FleetResult
+class Target:
+    """A revision planned, with the members to act on and what the status branch
+    recorded for them (the inventory that pruning starts from)."""
+
+    revision: SourceRevision
+    planned: Planned
+    branch: str
+    previous: StatusTree | None
     members: Members
+
+    @property
+    def previous_files(self) -> Mapping[str, bytes]:
+        return self.previous.files if self.previous is not None else {}
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The plan's warnings, naming files from REPO as the user named it."""
+        shown = relocate_warnings(self.planned.plan.warnings, self.revision.files, self.revision.where)
+        return tuple(self.planned.redactor.text(w) for w in shown)
+
+
+def target(repo: str, rev: str | None, clusters: list[str] | None, branch: str | None = None, *,
+           departed: bool = False, keep_tree: bool = False) -> Target:
+    """REPO at ``rev`` planned, and the members ``clusters`` names (default: every Push
+    member; with ``departed``, also those that left the inventory but are recorded)."""
+    revision = read_repo(repo, rev)
+    planned = plan_files(revision.files, where=revision.where, keep_tree=keep_tree)
+    name = branch or planned.fleet.settings.status_branch
+    previous = read_status(revision.git, name)
+    members = select_members(planned.fleet, clusters, previous.files if previous else None, departed=departed)
+    return Target(revision, planned, name, previous, members)
 
 
 def apply_planned(planned: Planned, members: Members, connection: Connection, previous: Mapping[str, bytes],

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 # Git (pygit2) is imported only by the functions that read the status branch.
 log = logging.getLogger(__name__)
-_SECRET_KEY = "/Secret/"  # in the resource key of every Secret
+_SECRET_KEY = "/secret/"  # in the lower-cased resource key of every Secret
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,9 @@ def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, w
                 touched = outcome.cleared | set(outcome.replanned)
                 # Scanning every manifest for Secret values costs more than the rest of a
                 # small re-render; only a changed Secret can change them.
-                redactor = Redactor.from_plan(plan) if any(_SECRET_KEY in k for k in touched) else previous.redactor
+                # Look-alike kinds of any group and case count as Secrets too (gitfleet.redaction).
+                changed = any(_SECRET_KEY in k.lower() for k in touched)
+                redactor = Redactor.from_plan(plan) if changed else previous.redactor
                 tree = apply_increment(previous.tree, outcome) if previous.tree is not None else None
                 if keep_tree and tree is None:
                     tree = plan_to_tree(mask_plan(plan))
