@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from gitfleet.errors import Problem
+from gitfleet.load.kinds import _shared_letters_ratio
 from gitfleet.load.report import Reporter
 from gitfleet.load.yamlio import JsonPath
 from gitfleet.model.scope import group_of
@@ -64,8 +65,8 @@ def _decoded_size(value: str) -> int | None:
 def _looks_like_secret(kind: str) -> bool:
     if kind.lower() == "secret":
         return True
-    if len(kind) not in (5, 6, 7) or kind[0] not in "sS":
-        return False  # cheap: most kinds never reach difflib (not imported for a plain render)
+    if len(kind) not in (5, 6, 7) or kind[0] not in "sS" or _shared_letters_ratio(kind, "Secret") < 0.8:
+        return False  # cheap: most kinds (Service too) never reach difflib, not imported for a plain render
     import difflib
 
     return bool(difflib.get_close_matches(kind, ["Secret"], 1, 0.8))
