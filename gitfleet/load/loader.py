@@ -61,6 +61,13 @@ def load_fleet(files: Mapping[str, bytes], *, render_all_clusters: bool = False,
     return fleet
 
 
+def validate_and_load(files: Mapping[str, bytes]) -> tuple[Fleet | None, list[Problem]]:
+    """``validate_files`` and ``load_fleet`` in one pass (loading 10,000 clusters twice
+    cost ``validate`` a third of its time): every problem, and the fleet when there is
+    no error (``None`` otherwise)."""
+    return _Loader(files, True).run()
+
+
 def validate_files(files: Mapping[str, bytes], *, render_all_clusters: bool = True) -> list[Problem]:
     """Every problem of the repo, errors and warnings, sorted; never raises for bad input,
     only ``NoFleetRepoError`` when ``files`` hold no fleet repo at all."""

@@ -270,6 +270,11 @@ class _Builder:
         self.expanded = 0
 
     def build(self, node: Node, depth: int = 1) -> Any:
+        if isinstance(node, ScalarNode):
+            # Most nodes: not recorded, since a scalar reached again through an alias
+            # is simply built again, for what the alias costs (one node, no depth).
+            self.expanded += 1
+            return node.value if node.tag == _STR_TAG else self._scalar(node)
         done = self.built.get(id(node), _MISSING)
         if done is not _MISSING:
             if done is _IN_PROGRESS:
@@ -284,9 +289,8 @@ class _Builder:
             return done
         before = self.expanded
         self.expanded += 1
-        if isinstance(node, ScalarNode):
-            value = self._scalar(node)
-        elif isinstance(node, SequenceNode):
+        value: list[Any] | dict[str, Any]
+        if isinstance(node, SequenceNode):
             if node.tag != _SEQ_TAG:
                 raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)}")
             self.built[id(node)] = _IN_PROGRESS
@@ -297,8 +301,8 @@ class _Builder:
             raise _Problem(node, f"unexpected YAML node {type(node).__name__}")
         self.built[id(node)] = value
         self.sizes[id(node)] = self.expanded - before
-        self.heights[id(node)] = 1 if isinstance(node, ScalarNode) else 1 + max(
-            (self.heights[id(child)] for child in _children(node)), default=0)
+        self.heights[id(node)] = 1 + max(
+            (self.heights.get(id(child), 1) for child in _children(node)), default=0)
         return value
 
     def _scalar(self, node: ScalarNode) -> Any:
@@ -316,28 +320,31 @@ class _Builder:
         if node.tag != _MAP_TAG:
             raise _Problem(node, f"unsupported YAML tag {_shown_tag(node.tag)}")
         self.built[id(node)] = _IN_PROGRESS
-        first_seen: dict[str, Node] = {}
-        for key_node, _ in node.value:
+        keys: dict[str, tuple[Node, Node]] = {}
+        merges = False
+        for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise _Problem(key_node, "a mapping key is itself a mapping or list (an unrendered "
                                          "`{{ }}`? only files ending in .j2 are Jinja2 templates)")
             if key_node.tag == _MERGE_TAG:
+                merges = True
                 continue
-            key = _key_str(self._scalar(key_node))
-            if key in first_seen:
+            key = self._key(key_node)
+            if key in keys:
                 raise _Problem(key_node, f"duplicate key {key!r} in a mapping (kubectl rejects it); "
-                                         f"the first is on line {_pos(first_seen[key])[0]}")
-            first_seen[key] = key_node
-        # ``<<`` merge keys: merged pairs come first, so the mapping's own keys win.
-        self.loader.flatten_mapping(node)
-        out: dict[str, Any] = {}
-        keys: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
-            key = _key_str(self._scalar(key_node))
+                                         f"the first is on line {_pos(keys[key][0])[0]}")
             keys[key] = (key_node, value_node)
-            out[key] = self.build(value_node, depth + 1)
+        if merges:
+            # ``<<`` merge keys: merged pairs come first, so the mapping's own keys win.
+            self.loader.flatten_mapping(node)
+            keys = {}
+            for key_node, value_node in node.value:
+                keys[self._key(key_node)] = (key_node, value_node)
         self.keys[id(node)] = keys
-        return out
+        return {key: self.build(value_node, depth + 1) for key, (_, value_node) in keys.items()}
+
+    def _key(self, node: ScalarNode) -> str:
+        return node.value if node.tag == _STR_TAG else _key_str(self._scalar(node))
 
 
 def _children(node: Node) -> list[Node]:

@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gitfleet.errors import InputError, Problem
-from gitfleet.load.loader import load_fleet, validate_files
+from gitfleet.load.loader import validate_and_load
 from gitfleet.plan.build import build_plan, placement_problem
 
 
 def validate_repo(files: Mapping[str, bytes]) -> list[Problem]:
     """Every problem of the fleet repo in ``files``, errors and warnings, sorted and
     without repeats. Raises only ``NoFleetRepoError`` (there is no fleet repo to check)."""
-    problems = set(validate_files(files))
-    if not any(p.severity == "error" for p in problems):
+    fleet, found = validate_and_load(files)
+    problems = set(found)
+    if fleet is not None:
         try:
-            fleet = load_fleet(files)
             plan = build_plan(fleet)
         except InputError as err:
             problems.update(err.problems)
