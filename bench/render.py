@@ -2,11 +2,19 @@
 the way users do it today (one ``kubectl kustomize`` overlay per cluster).
 
     python bench/render.py [--clusters 200] [--templates 50] [--repeat 3] [--out FILE]
+    python bench/render.py --clusters 10000 --templates 20      # scaling (issue 9)
 
 prints one JSON object: the in-memory plan time (load + build_plan), the ``render -o``
 time of the CLI, manifests per second, peak RSS, the kustomize baseline timed in the
 same run, the ratio baseline/gitfleet, and the issue's budgets with pass/fail. Figures
 are medians over ``--repeat`` runs. See bench/README.md for what is measured and how.
+
+With ``--scaling`` (the default from 5,000 clusters, where one kustomize overlay per
+cluster would take hours) it measures instead how ``gitfleet validate`` and the render
+grow: both at ``--scale-from`` clusters (a tenth of ``--clusters`` by default) and at
+``--clusters``, their time and peak memory, and the ratios, which stay near the ratio
+of cluster counts when the growth is linear (issue 9: 10,000 clusters took 98 s and
+942 MB to validate, growing quadratically; budget: under 20 s and 1 GiB).
 
 The synthetic fleet is deterministic (fixed seed): the same arguments give the same
 repo, so runs on different days compare.
@@ -53,6 +61,12 @@ BUDGET_PLAN_S = 3.0
 BUDGET_RENDER_S = 15.0
 BUDGET_SPEEDUP = 5.0
 BUDGET_RSS_MIB = 1024.0
+BUDGET_VALIDATE_S = 20.0  # at --clusters, in --scaling mode
+BUDGET_VALIDATE_RSS_MIB = 1024.0
+# Linear growth: the time ratio stays within this factor of the cluster ratio (a
+# quadratic one would be the cluster ratio squared).
+LINEAR_SLACK = 1.5
+SCALING_FROM = 5000
 
 
 @dataclass
@@ -469,10 +483,10 @@ def _plan_run(repo: Path, emit: bool) -> tuple[dict[str, Any], ChildRun]:
 
 def _render_run(repo: Path, out_dir: Path) -> ChildRun:
     shutil.rmtree(out_dir, ignore_errors=True)
-    run = run_child([sys.executable, "-m", "gitfleet", "render", str(repo), "-o", str(out_dir)],
+    run = run_child([sys.executable, "-m", "gitfleet", "render", str(repo), "--output-dir", str(out_dir)],
                     cwd=REPO_ROOT, env=python_env())
     if run.returncode != 0:
-        raise RuntimeError(f"gitfleet render -o failed ({run.returncode}):\n{run.stderr[-3000:]}")
+        raise RuntimeError(f"gitfleet render --output-dir failed ({run.returncode}):\n{run.stderr[-3000:]}")
     return run
 
 
@@ -587,13 +601,75 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return result
 
 
+def _validate_run(repo: Path) -> ChildRun:
+    run = run_child([sys.executable, "-m", "gitfleet", "validate", str(repo), "--quiet"],
+                    cwd=REPO_ROOT, env=python_env())
+    if run.returncode != 0:
+        raise RuntimeError(f"gitfleet validate failed ({run.returncode}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    return run
+
+
+def _scaling_point(args: argparse.Namespace, work: Path, clusters: int) -> dict[str, Any]:
+    """Validate (the CLI) and render (load + plan, in a fresh process) a fleet of
+    ``clusters`` clusters: medians over ``--repeat`` runs, peak RSS of the worst run."""
+    repo = work / f"fleet-{clusters}"
+    generate_fleet(repo, clusters, args.templates, args.policies, args.overrides)
+    validates = [_validate_run(repo) for _ in range(args.repeat)]
+    plans = [_plan_run(repo, emit=False) for _ in range(args.repeat)]
+    info = plans[-1][0]
+    return {
+        "clusters": clusters,
+        "validate_s": median([v.seconds for v in validates]),
+        "validate_peak_rss_mib": round(max(v.max_rss_mib for v in validates), 1),
+        "render_s": median([info["load_s"] + info["build_s"] for info, _ in plans]),
+        "render_peak_rss_mib": round(max(run.max_rss_mib for _, run in plans), 1),
+        "manifests": info["manifests"],
+    }
+
+
+def measure_scaling(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Issue 9's benchmark: validate and render at two fleet sizes, and the ratios."""
+    small_n = args.scale_from or max(1, args.clusters // 10)
+    load_before = os.getloadavg()
+    small = _scaling_point(args, work, small_n)
+    large = _scaling_point(args, work, args.clusters)
+    size_ratio = large["clusters"] / small["clusters"]
+
+    def ratio(key: str) -> float:
+        return round(large[key] / small[key], 2) if small[key] else float("nan")
+
+    ratios = {"clusters": round(size_ratio, 2), "validate_s": ratio("validate_s"),
+              "validate_peak_rss_mib": ratio("validate_peak_rss_mib"), "render_s": ratio("render_s"),
+              "render_peak_rss_mib": ratio("render_peak_rss_mib"), "manifests": ratio("manifests")}
+    budgets = {
+        f"validate_s_at_{args.clusters}": budget(large["validate_s"], BUDGET_VALIDATE_S),
+        f"validate_peak_rss_mib_at_{args.clusters}": budget(large["validate_peak_rss_mib"], BUDGET_VALIDATE_RSS_MIB),
+        "validate_time_ratio_linear": budget(ratios["validate_s"], round(size_ratio * LINEAR_SLACK, 2)),
+        "render_time_ratio_linear": budget(ratios["render_s"], round(size_ratio * LINEAR_SLACK, 2)),
+    }
+    return {
+        "mode": "scaling",
+        "fleet": {"templates": args.templates, "policies": args.policies, "overrides": args.overrides},
+        "repeat": args.repeat,
+        "points": [small, large],
+        "ratio": ratios,
+        "baseline_issue_9": {"clusters": 10000, "validate_s": 98, "validate_peak_mb": 942,
+                             "growth": "quadratic"},
+        "loadavg": {"before": [round(x, 2) for x in load_before],
+                    "after": [round(x, 2) for x in os.getloadavg()]},
+        "budgets": budgets,
+        "all_budgets_pass": all(b["pass"] for b in budgets.values()),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clusters", type=int, default=200)
     parser.add_argument("--templates", type=int, default=50)
     parser.add_argument("--policies", type=int, default=10)
     parser.add_argument("--overrides", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; medians are printed")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs per measurement; medians are printed (default 3, with --scaling 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON object to this file")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--tmp", type=Path,
@@ -603,7 +679,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the YAML emitter comparison on the plan's manifests")
     parser.add_argument("--generate-only", action="store_true",
                         help="write the fleet (and kustomize tree) to --keep and stop")
+    parser.add_argument("--scaling", action=argparse.BooleanOptionalAction, default=None,
+                        help="measure how validate and render grow from --scale-from to --clusters clusters "
+                             f"(default: on from {SCALING_FROM} clusters)")
+    parser.add_argument("--scale-from", type=int, default=0,
+                        help="the smaller fleet of --scaling (default: a tenth of --clusters)")
     args = parser.parse_args(argv)
+    if args.scaling is None:
+        args.scaling = args.clusters >= SCALING_FROM and not args.generate_only
+    if args.repeat is None:
+        args.repeat = 1 if args.scaling else 3
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.generate_only:
@@ -616,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     work = args.keep or Path(tempfile.mkdtemp(prefix="gitfleet-bench-", dir=args.tmp))
     try:
-        result = measure(args, work)
+        result = measure_scaling(args, work) if args.scaling else measure(args, work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -143,7 +143,8 @@ def check_limits(text: str) -> tuple[int, int, str] | None:
     """``(line, col, message)`` when ``text`` is too big or nests too deep to parse
     safely (see ``MAX_FILE_BYTES``, ``MAX_DEPTH``), else ``None``. Reads events only:
     libyaml's event parser does not recurse."""
-    if len(text) > MAX_FILE_BYTES or len(text.encode()) > MAX_FILE_BYTES:
+    # A character is at most 4 bytes: most texts need no encoding to know.
+    if len(text) > MAX_FILE_BYTES or (len(text) * 4 > MAX_FILE_BYTES and len(text.encode()) > MAX_FILE_BYTES):
         return 1, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it"
     if text.count("[") + text.count("{") + text.count("-") + text.count(":") + text.count("?") < MAX_DEPTH:
         return None  # every nesting level takes one of these characters
