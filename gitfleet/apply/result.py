@@ -4,7 +4,8 @@ alone), skipped and failed (with the API server's message)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from gitfleet.apply.drift import Drift
@@ -83,6 +84,16 @@ class FleetResult:
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.clusters.values())
+
+    def redacted(self, text: Callable[[str], str]) -> FleetResult:
+        """The same result with every message passed through ``text`` (a redactor):
+        the API server may quote a value it refused, and a Secret's value is one."""
+        out = FleetResult()
+        for name, cluster in self.clusters.items():
+            objects = [replace(o, message=text(o.message)) if o.message else o for o in cluster.objects]
+            out.clusters[name] = replace(cluster, objects=objects,
+                                         error=text(cluster.error) if cluster.error else cluster.error)
+        return out
 
     def exit_code(self) -> int:
         """0 when every cluster converged, 3 (partial failure) otherwise."""

@@ -110,6 +110,7 @@ def run_live(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from gitfleet.service.diffing import SideInvalid, diff_revisions
+    from gitfleet.service.memory import DiskMemory
     from gitfleet.service.source import open_repo
 
     if args.context < 0:
@@ -127,11 +128,11 @@ def run(args: argparse.Namespace) -> int:
     if args.live:
         return run_live(args)
     try:
-        compared = diff_revisions(open_repo(args.repo), args.base, args.head, args.context)
+        compared = diff_revisions(open_repo(args.repo), args.base, args.head, args.context, DiskMemory())
     except SideInvalid as err:
         report_invalid(err.problems, args.output if args.output != "text" else None, err.label, err.where)
         return exitcodes.INVALID
-    sys.stdout.write(FORMATTERS[args.output](compared.diff))
-    if args.exit_code and compared.diff.has_changes:
+    sys.stdout.write(FORMATTERS[args.output](compared))
+    if args.exit_code and compared.has_changes:
         return exitcodes.INVALID
     return exitcodes.OK

@@ -11,7 +11,7 @@ bounded number of times.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pygit2
@@ -19,7 +19,7 @@ import pygit2
 from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import PushRejected, StatusBranchError
 from gitfleet.git.source import GitSource
-from gitfleet.git.treebuild import FileData, blob_ids, read_tree, update_tree, write_tree
+from gitfleet.git.treebuild import FileData, blob_data, blob_ids, read_tree, update_tree, write_tree
 from gitfleet.status.layout import CLUSTERS_DIR, PLACEMENTS_FILE, STATUS_DIR
 
 SOURCE_TRAILER = "Gitfleet-Source"
@@ -179,6 +179,21 @@ def rendered_blob_ids(repo: RepoLike, tip: StatusTip) -> dict[str, pygit2.Oid]:
             sub = r[entry.id]
             assert isinstance(sub, pygit2.Tree)
             out.update(blob_ids(r, sub, CLUSTERS_DIR + "/"))
+    return out
+
+
+def read_paths(repo: RepoLike, tip: StatusTip, paths: Iterable[str]) -> dict[str, bytes]:
+    """The files at ``paths`` of ``tip``'s tree (a missing path is left out): a few
+    files of a large render, without reading the rest."""
+    r, _, _ = _unwrap(repo)
+    out: dict[str, bytes] = {}
+    for path in paths:
+        try:
+            entry = tip.tree[path]
+        except KeyError:
+            continue
+        if entry.type_str == "blob":
+            out[path] = blob_data(r, entry.id)
     return out
 
 

@@ -54,7 +54,8 @@ def apply_planned(planned: Planned, members: Members, connection: Connection, pr
     """Reconcile ``members`` with ``planned`` (``options.mode``: apply or drift); the
     status tree ``previous`` is the inventory of what gitfleet applied before."""
     with connected(planned.fleet, members.names, connection) as clients:
-        return run_apply(planned.plan, planned.fleet.settings, clients, previous, options, only=members.names)
+        result = run_apply(planned.plan, planned.fleet.settings, clients, previous, options, only=members.names)
+    return result.redacted(planned.redactor.text)
 
 
 def live_diff_planned(planned: Planned, members: Members, connection: Connection,
@@ -63,4 +64,5 @@ def live_diff_planned(planned: Planned, members: Members, connection: Connection
     from gitfleet.apply.livediff import live_diff
 
     with connected(planned.fleet, members.names, connection) as clients:
-        return live_diff(planned.plan, planned.fleet.settings, clients, previous, only=members.names)
+        result = live_diff(planned.plan, planned.fleet.settings, clients, previous, only=members.names)
+    return result.redacted(planned.redactor.text)
