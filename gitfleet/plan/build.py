@@ -128,7 +128,7 @@ def attach(target: Decision, workload: str, holders: Sequence[str]) -> None:
         target.targets.setdefault(name, None)
 
 
-def _follow_dependencies(decisions: dict[str, Decision], present: Container[str] | None = None) -> None:
+def follow_dependencies(decisions: dict[str, Decision], present: Container[str] | None = None) -> None:
     """Attach every dependency among ``decisions`` to the workloads among them that carry
     it; ``present`` (default: the decisions) is every key of the fleet, for the note on
     dependencies that are not in the repo."""
@@ -233,7 +233,7 @@ def plan_decisions(
     Raises ``InputError`` when a template cannot be rendered for a target cluster or an
     override cannot be evaluated.
     """
-    _follow_dependencies(decisions, present)
+    follow_dependencies(decisions, present)
     for dep, workloads in (attachments or {}).items():
         target = decisions.get(dep)
         if target is None:
@@ -272,18 +272,7 @@ def plan_decisions(
             manifests[name][key] = manifest
             if changes:
                 applied[name] = changes
-        targets = tuple(ClusterTarget(n, r) for n, r in sorted(decision.targets.items()))
-        placements.append(
-            ResourcePlacement(
-                resource=key,
-                policy=decision.policy.ref if decision.policy else None,
-                clusters=targets,
-                reason=decision.reason if not targets else None,
-                depended_by=tuple(sorted(decision.depended_by)),
-                suspended=_suspended(decision),
-                conflict_resolution=_conflict_resolution(decision),
-            )
-        )
+        placements.append(placement_of(decision))
         explanations[key] = Explanation(
             resource=key,
             candidates=decision.candidates,
@@ -301,6 +290,20 @@ def plan_decisions(
         warnings=tuple(fleet.warnings) + tuple(
             w for p in placements if (w := placement_warning(decisions[p.resource].template, p, fleet))),
         explanations=explanations,
+    )
+
+
+def placement_of(decision: Decision) -> ResourcePlacement:
+    """The ``placements.yaml`` item of a decision (after its dependencies were followed)."""
+    targets = tuple(ClusterTarget(n, r) for n, r in sorted(decision.targets.items()))
+    return ResourcePlacement(
+        resource=decision.template.key,
+        policy=decision.policy.ref if decision.policy else None,
+        clusters=targets,
+        reason=decision.reason if not targets else None,
+        depended_by=tuple(sorted(decision.depended_by)),
+        suspended=_suspended(decision),
+        conflict_resolution=_conflict_resolution(decision),
     )
 
 

@@ -43,9 +43,18 @@ from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet, Template
 from gitfleet.model.source import SourcePos
-from gitfleet.plan.build import Decision, carried_dependencies, decide_all, placement_warning, plan_decisions
+from gitfleet.plan.build import (
+    Decision,
+    carried_dependencies,
+    decide_all,
+    follow_dependencies,
+    placement_of,
+    placement_warning,
+    plan_decisions,
+)
 from gitfleet.status.layout import (
     PLACEMENTS_FILE,
+    id_path,
     manifest_path,
     manifest_yaml,
     placements_yaml,
@@ -213,6 +222,42 @@ def render_full(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> tuple[Pl
     carried = _carried(decisions)
     plan = plan_decisions(fleet, decisions)
     return plan, record_render(fleet, plan, files, tool, carried)
+
+
+def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> RenderRecord | None:
+    """The record a full render of ``fleet`` would leave, from its scheduling decisions
+    alone: no manifest is rendered and no override evaluated. Enough for an increment
+    from it, whose changed templates are planned for real (``gitfleet diff`` starts the
+    head from it), but the manifests of the unchanged templates are never rendered, so an
+    error in one of them is not found here. Raises what scheduling raises."""
+    sources = _sources(files, fleet.settings.exclude)
+    warnings = _attribute(fleet.warnings, sources)
+    if warnings is None:
+        return None
+    decisions = decide_all(fleet.templates, fleet)
+    carried = _carried(decisions)
+    follow_dependencies(decisions)
+    templates: dict[str, TemplateRecord] = {}
+    owners: dict[str, str] = {}
+    for key in sorted(decisions):
+        decision = decisions[key]
+        placement = placement_of(decision)
+        rid = decision.template.id
+        paths = tuple(id_path(cluster, rid) for cluster in sorted(decision.targets))
+        for path in paths:
+            if owners.setdefault(path, key) != key:
+                return None  # two resources on one path: only a full render reports it
+        deps, holders = carried.get(key, ((), ()))
+        templates[key] = TemplateRecord(
+            path=decision.template.pos.path,
+            placement=placements_yaml((placement,)),
+            files=paths,
+            deps=deps,
+            holders=holders,
+            warning=placement_warning(decision.template, placement, fleet) or "",
+        )
+    return RenderRecord(tool=tool, sources=sources, global_paths=_global_paths(fleet, files),
+                        warnings={p: tuple(w) for p, w in warnings.items()}, fleet=fleet, templates=templates)
 
 
 def record_render(

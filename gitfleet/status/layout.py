@@ -73,7 +73,11 @@ def manifest_path(cluster: str, manifest: Mapping[str, Any]) -> str:
     """Where ``manifest`` lives on the status branch; the one place a resource key
     becomes a path. Raises :class:`UnsafePathError` for a component that would not stay
     one name inside its folder (the loader refuses such names first)."""
-    rid = ResourceId.of(manifest)
+    return id_path(cluster, ResourceId.of(manifest))
+
+
+def id_path(cluster: str, rid: ResourceId) -> str:
+    """:func:`manifest_path` of the manifest whose identity is ``rid``."""
     folder = path_component(rid.namespace, "namespace") if rid.namespace else CLUSTER_SCOPE_DIR
     group = path_component(rid.group, "API group") if rid.group else CORE_GROUP
     kind, name = path_component(rid.kind, "kind"), path_component(rid.name, "name")

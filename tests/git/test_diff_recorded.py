@@ -1,6 +1,6 @@
-"""A pull-request diff whose base the status branch already holds: the base is not
-planned, the head is planned from the remembered render, and the report is exactly the
-one that planning both sides gives."""
+"""The pull-request diff plans as little as it can: from the render of the base that
+the status branch holds (path 1), or from the base's scheduling decisions alone
+(path 2). Each gives exactly the report that planning both sides gives (path 3)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pygit2
 import pytest
+
 from git.fleets import EDITS, fleet
 from git.repos import commit, init
-
 from gitfleet.diff import format_json, format_markdown, format_text
+from gitfleet.diff.model import PlanDiff
 from gitfleet.service import diffing
 from gitfleet.service.diffing import diff_revisions
 from gitfleet.service.memory import DiskMemory, NoMemory
@@ -41,22 +42,25 @@ def repo(tmp_path: Path) -> pygit2.Repository:
     return r
 
 
-def _both(r: pygit2.Repository, head: str) -> tuple[str, str, bool]:
-    source = open_repo(r.workdir)
-    planned = diff_revisions(source, "HEAD~1", head, memory=NoMemory())
-    base, head_side = read_repo(r.workdir, "HEAD~1"), read_repo(r.workdir, head)
-    recorded = diffing.diff_from_record(source, base, head_side, DiskMemory())
-    via = diff_revisions(source, "HEAD~1", head, memory=DiskMemory())
-    out = [format_json(d) + format_markdown(d) + format_text(d, color=False) for d in (planned, via)]
-    return out[0], out[1], recorded is not None
+def _shown(diff: PlanDiff) -> str:
+    return format_json(diff) + format_markdown(diff) + format_text(diff, color=False)
 
 
 @pytest.mark.parametrize("edit", [*RECORDED, *MORE])
-def test_a_recorded_base_gives_the_same_diff(repo: pygit2.Repository, edit: str) -> None:
+def test_every_path_gives_the_same_diff(repo: pygit2.Repository, edit: str) -> None:
     commit(repo, {**EDITS, **MORE}[edit], edit)
-    planned, recorded, used = _both(repo, "HEAD")
-    assert recorded == planned
-    assert used == RECORDED.get(edit, True)
+    source = open_repo(repo.workdir)
+    base, head = read_repo(repo.workdir, "HEAD~1"), read_repo(repo.workdir, "HEAD")
+    planned = _shown(diffing._diff_planned(base, head, 3))
+    recorded = diffing.diff_from_record(source, base, head, DiskMemory())
+    decided = diffing._diff_from_decisions(base, head, 3)
+    assert (recorded is not None) == RECORDED.get(edit, True)
+    assert (decided is not None) == RECORDED.get(edit, True)
+    for found in (recorded, decided):
+        if found is not None:
+            assert _shown(found) == planned
+    for memory in (DiskMemory(), NoMemory()):
+        assert _shown(diff_revisions(source, "HEAD~1", "HEAD", memory=memory)) == planned
 
 
 def test_a_status_branch_of_another_commit_is_not_used(repo: pygit2.Repository) -> None:
