@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
+import sys
+from typing import Any
 
 from gitfleet.cli import exitcodes
-from gitfleet.cli.common import add_repo_argument, add_rev_argument, read_files
-from gitfleet.load.discover import NoFleetRepoError
-from gitfleet.plan.validate import validate_repo
+from gitfleet.cli.common import add_repo_argument, add_rev_argument
+from gitfleet.cli.output import add_output_argument, problems_json, to_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,24 +25,44 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings as errors: exit 1 when there is any (for CI)")
+    add_output_argument(parser, tuple(FORMATTERS), "text", "report format")
     parser.set_defaults(func=run)
 
 
+def _text(report: dict[str, Any]) -> str:
+    lines = [p.shown(report["where"]) for p in report["shown"]]
+    errors, warnings = report["errors"], report["warnings"]
+    if report["failed"]:
+        strict = " (--strict: warnings fail)" if report["strict"] and not errors else ""
+        lines.append(f"invalid: {errors} error(s), {warnings} warning(s){strict}")
+    else:
+        lines.append(f"valid: {report['files']} file(s), {warnings} warning(s)")
+    return "\n".join(lines) + "\n"
+
+
+def _json(report: dict[str, Any]) -> str:
+    doc = problems_json(report["shown"])
+    doc.update(valid=not report["failed"], files=report["files"], errorCount=report["errors"],
+               warningCount=report["warnings"])
+    return to_json(doc)
+
+
+FORMATTERS = {"text": _text, "json": _json}
+
+
 def run(args: argparse.Namespace) -> int:
-    files = read_files(args.repo, args.rev)
-    try:
-        problems = validate_repo(files)
-    except NoFleetRepoError as err:
-        where = os.path.abspath(args.repo) if args.rev is None else f"{args.repo} at {args.rev}"
-        raise err.at(where, args.repo) from None
-    for problem in problems:
-        if not (args.quiet and problem.severity == "warning"):
-            print(problem)
+    from gitfleet.service.planning import validate
+    from gitfleet.service.source import read_repo
+
+    revision = read_repo(args.repo, args.rev, git=False)
+    problems = validate(revision)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
-    if errors or (args.strict and warnings):
-        strict = " (--strict: warnings fail)" if args.strict and not errors else ""
-        print(f"invalid: {errors} error(s), {warnings} warning(s){strict}")
-        return exitcodes.INVALID
-    print(f"valid: {len(files)} file(s), {warnings} warning(s)")
-    return exitcodes.OK
+    failed = bool(errors or (args.strict and warnings))
+    report = {
+        "shown": [p for p in problems if not (args.quiet and p.severity == "warning")],
+        "where": revision.where, "errors": errors, "warnings": warnings, "failed": failed,
+        "strict": args.strict, "files": len(revision.files),
+    }
+    sys.stdout.write(FORMATTERS[args.output](report))
+    return exitcodes.INVALID if failed else exitcodes.OK

@@ -11,13 +11,14 @@ changes to that tip's tree, all ``render --commit`` needs.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitfleet.errors import InputError, UsageError
-from gitfleet.load.discover import FLEET_FILE
+from gitfleet.errors import InputError, Problem, UsageError
+from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
@@ -187,12 +188,17 @@ def _remembered(revision: SourceRevision, branch: str,
 def located(where: str) -> Iterator[None]:
     """Within it, an ``InputError`` learns where REPO is (``where``, as the user named
     it), so a terminal report can name files from the current folder while JSON and pull
-    request reports keep the repository's own paths."""
+    request reports keep the repository's own paths; "no fleet repo here" names the
+    folder, in every verb alike."""
     try:
         yield
     except InputError as err:
         err.where = where
         raise
+    except NoFleetRepoError as err:
+        if err.where is not None:
+            raise
+        raise err.at(os.path.abspath(where or "."), where or ".") from None
 
 
 def relocate_warnings(warnings: tuple[str, ...], files: Mapping[str, bytes], where: str) -> tuple[str, ...]:
@@ -211,3 +217,11 @@ def require_clusters(fleet: Fleet, wanted: list[str] | None) -> list[str]:
         raise UsageError(f"unknown cluster(s): {', '.join(unknown)}; the inventory has"
                          f" {', '.join(sorted(known)) or 'none'}")
     return sorted(set(wanted or ()))
+
+
+def validate(revision: SourceRevision) -> list[Problem]:
+    """Every problem of ``revision``'s fleet repo, errors and warnings, sorted."""
+    from gitfleet.plan.validate import validate_repo
+
+    with located(revision.where):
+        return validate_repo(revision.files)

@@ -131,7 +131,7 @@ def test_broken_repo_fails_with_positions(
     repo = str(make_repo({**CLUSTERS, **files}))
     code, out, _ = run(capsys, "validate", repo)
     assert code == 1
-    assert any(line.startswith(where) for line in out.splitlines()), out
+    assert any(line.startswith(f"{repo}/{where}") for line in out.splitlines()), out
     code, out, err = run(capsys, "render", repo)
     assert code == 1 and out == ""
     # Paths start at REPO as it was named, as a compiler's do.
@@ -139,9 +139,11 @@ def test_broken_repo_fails_with_positions(
     assert "nothing was rendered, compared or applied" in err
 
 
-def test_validate_reports_every_problem_sorted(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_every_problem_sorted(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     files = {**CLUSTERS, **dict(BROKEN[6][1]), **dict(BROKEN[5][1])}
-    code, out, _ = run(capsys, "validate", str(make_repo(files)))
+    monkeypatch.chdir(make_repo(files))  # REPO is ".": paths are the repo's own
+    code, out, _ = run(capsys, "validate")
     problems = [line for line in out.splitlines() if line.startswith("templates/")]
     assert code == 1 and len(problems) >= 2
     assert problems == sorted(problems)

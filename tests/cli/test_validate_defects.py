@@ -36,8 +36,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     ids=["clean", "clean-strict", "warning", "warning-strict"],
 )
 def test_strict_makes_warnings_fail(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch,
                                     files: dict[str, str], strict: bool, code: int, last: str) -> None:
-    argv = ["validate", str(make_repo(files))] + (["--strict"] if strict else [])
+    monkeypatch.chdir(make_repo(files))  # REPO is ".": paths are the repo's own
+    argv = ["validate"] + (["--strict"] if strict else [])
     got, out, _ = run(capsys, *argv)
     assert (got, out.splitlines()[-1]) == (code, last)
     if "templates/cm.yaml" in files:
