@@ -23,10 +23,14 @@ CASES = [
     ("sample-repo.explain-api.txt", ["explain", str(SAMPLE), "apps/v1/Deployment/shop/api"]),
     ("sample-repo.explain-web.txt", ["explain", str(SAMPLE), "apps/v1/Deployment/shop/web"]),
     ("sample-repo.validate.txt", ["validate", str(SAMPLE)]),
+    # One output convention: -o FORMAT in every verb (--format above is its synonym).
+    ("sample-repo.render.json", ["render", str(SAMPLE), "-o", "json"]),
+    ("sample-repo.explain-web.json", ["explain", str(SAMPLE), "apps/v1/Deployment/shop/web", "-o", "json"]),
+    ("sample-repo.validate.json", ["validate", str(SAMPLE), "--output", "json"]),
 ]
 
 
-@pytest.mark.parametrize(("golden", "argv"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("golden", "argv"), CASES, ids=[f"{c[0]}:{' '.join(c[1][2:])}" for c in CASES])
 def test_sample_repo_output_matches_golden(
     golden: str, argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
