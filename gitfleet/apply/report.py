@@ -22,7 +22,10 @@ def drift_line(d: Drift) -> str:
 
 
 def _summary(result: ClusterResult) -> str:
-    counts = ", ".join(f"{n} {action}" for action, n in result.counts().items()) or "nothing to do"
+    counts = ", ".join(f"{n} {action}" for action, n in result.counts().items())
+    if not counts:
+        # A cluster that failed as a whole did nothing, but "nothing to do" would say it is fine.
+        counts = "not reconciled" if result.error else "nothing to do"
     dry = " (dry run)" if result.dry_run else ""
     return f"{result.cluster}: {counts}{dry}"
 
