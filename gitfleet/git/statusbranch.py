@@ -20,7 +20,7 @@ from gitfleet.git.credentials import Credentials, GitfleetCallbacks, redact_url
 from gitfleet.git.errors import PushRejected, StatusBranchError
 from gitfleet.git.source import GitSource
 from gitfleet.git.treebuild import FileData, blob_data, blob_ids, read_tree, update_tree, write_tree
-from gitfleet.status.layout import CLUSTERS_DIR, PLACEMENTS_FILE, STATUS_DIR
+from gitfleet.status.layout import CLUSTERS_DIR, PLACEMENTS_FILE, STATE_DIR, STATUS_DIR
 
 SOURCE_TRAILER = "Gitfleet-Source"
 DIRTY_TRAILER = "Gitfleet-Dirty"
@@ -137,21 +137,24 @@ class StatusTip:
 
     @property
     def render_key(self) -> str:
-        """What identifies the rendered part of the tree (``placements.yaml`` and
-        ``clusters/``, not the apply results under ``status/``): equal keys, equal
-        rendered files."""
+        """What identifies the rendered part of the tree (``placements.yaml``,
+        ``clusters/`` and ``state/``, not the apply results under ``status/``): equal
+        keys, equal rendered files."""
         return render_key(self.tree)
 
 
 def render_key(tree: pygit2.Tree) -> str:
-    """``<placements.yaml blob id>-<clusters/ tree id>`` of a status tree (``-`` for a
-    missing entry)."""
+    """``<placements.yaml blob id>-<clusters/ tree id>`` of a status tree (empty for a
+    missing entry), then ``-<state/ tree id>`` when the tree records a memory (a tree
+    without one keeps the key it had before ``state/`` existed)."""
     ids = []
     for name in (PLACEMENTS_FILE, CLUSTERS_DIR):
         try:
             ids.append(str(tree[name].id))
         except KeyError:
             ids.append("")
+    if STATE_DIR in tree:
+        ids.append(str(tree[STATE_DIR].id))
     return "-".join(ids)
 
 
@@ -168,17 +171,17 @@ def read_status_tip(repo: RepoLike, branch: str) -> StatusTip | None:
 
 
 def rendered_blob_ids(repo: RepoLike, tip: StatusTip) -> dict[str, pygit2.Oid]:
-    """The rendered files of ``tip`` (``placements.yaml`` and ``clusters/``) as blob ids,
-    for a render that reuses most of them."""
+    """The rendered files of ``tip`` (``placements.yaml``, ``clusters/`` and ``state/``)
+    as blob ids, for a render that reuses most of them."""
     r, _, _ = _unwrap(repo)
     out: dict[str, pygit2.Oid] = {}
     for entry in tip.tree:
         if entry.name == PLACEMENTS_FILE and entry.type_str == "blob":
             out[PLACEMENTS_FILE] = entry.id
-        elif entry.name == CLUSTERS_DIR and entry.type_str == "tree":
+        elif entry.name in (CLUSTERS_DIR, STATE_DIR) and entry.type_str == "tree":
             sub = r[entry.id]
             assert isinstance(sub, pygit2.Tree)
-            out.update(blob_ids(r, sub, CLUSTERS_DIR + "/"))
+            out.update(blob_ids(r, sub, f"{entry.name}/"))
     return out
 
 
@@ -256,7 +259,7 @@ def _build(
             # The parent holds the base render: change only what changed. Like the full
             # write below, keep status/ and nothing else beside the render.
             stray = {str(e.name): None for e in parent.tree
-                     if e.name not in (PLACEMENTS_FILE, CLUSTERS_DIR, STATUS_DIR)}
+                     if e.name not in (PLACEMENTS_FILE, CLUSTERS_DIR, STATE_DIR, STATUS_DIR)}
             tree_id = update_tree(r, parent.tree, {**stray, **files.changes, **(extra_files or {})})
             return _new_commit(r, parent_id, parent, tree_id, message)
         files = files.files(r)

@@ -1,6 +1,7 @@
-"""The status branch as data: the rendered tree's layout (``placements.yaml`` and one
-file per manifest under ``clusters/``), Secret masking by digest, and the ``gitfleet
-status`` report. Pure; :mod:`gitfleet.git.statusbranch` writes it to Git."""
+"""The status branch as data: the rendered tree's layout (``placements.yaml``, one
+file per manifest under ``clusters/``, the re-scheduling memory under ``state/``),
+Secret masking by digest, and the ``gitfleet status`` report. Pure;
+:mod:`gitfleet.git.statusbranch` writes it to Git."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from gitfleet._exports import export
 if TYPE_CHECKING:
     from gitfleet.status.layout import plan_to_tree, tree_to_plan
     from gitfleet.status.report import StatusReport, build_report, format_table
+    from gitfleet.status.state import StateError, read_state, state_files
 
 __all__ = [
-    "StatusReport", "build_report", "format_table", "plan_to_tree", "tree_to_plan",
+    "StateError", "StatusReport", "build_report", "format_table", "plan_to_tree", "read_state", "state_files",
+    "tree_to_plan",
 ]
 _HOMES = {
     "plan_to_tree": "layout", "tree_to_plan": "layout", "StatusReport": "report", "build_report": "report",
-    "format_table": "report",
+    "format_table": "report", "StateError": "state", "read_state": "state", "state_files": "state",
 }
 
 

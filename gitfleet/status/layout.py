@@ -4,6 +4,7 @@ tree of files, and a tree read back from the branch becomes manifests and placem
 ```
 placements.yaml
 clusters/<cluster>/<namespace|_cluster>/<group|core>.<Kind>.<name>.yaml
+state/...                       # the re-scheduling memory (gitfleet.status.state)
 status/...                      # written by the apply engine, kept as it is here
 ```
 
@@ -28,6 +29,7 @@ from gitfleet.redaction import mask_manifest
 PLACEMENTS_FILE = "placements.yaml"
 CLUSTERS_DIR = "clusters"
 STATUS_DIR = "status"
+STATE_DIR = "state"
 CLUSTER_SCOPE_DIR = "_cluster"
 CORE_GROUP = "core"
 DEFAULT_STATUS_BRANCH = "gitfleet/status"
@@ -78,10 +80,16 @@ def manifest_path(cluster: str, manifest: Mapping[str, Any]) -> str:
 
 def id_path(cluster: str, rid: ResourceId) -> str:
     """:func:`manifest_path` of the manifest whose identity is ``rid``."""
+    return f"{CLUSTERS_DIR}/{path_component(cluster, 'cluster')}/{object_file(rid)}"
+
+
+def object_file(rid: ResourceId) -> str:
+    """``<namespace|_cluster>/<group|core>.<Kind>.<name>.yaml``: where the object
+    ``rid`` goes inside a folder of the status branch (a cluster's, or ``state/resources``)."""
     folder = path_component(rid.namespace, "namespace") if rid.namespace else CLUSTER_SCOPE_DIR
     group = path_component(rid.group, "API group") if rid.group else CORE_GROUP
     kind, name = path_component(rid.kind, "kind"), path_component(rid.name, "name")
-    return f"{CLUSTERS_DIR}/{path_component(cluster, 'cluster')}/{folder}/{group}.{kind}.{name}.yaml"
+    return f"{folder}/{group}.{kind}.{name}.yaml"
 
 
 def status_path(cluster: str) -> str:
@@ -150,9 +158,10 @@ def plan_to_tree(plan: Plan) -> dict[str, bytes]:
 
 
 def is_rendered_path(path: str) -> bool:
-    """Whether ``path`` is part of the render (``placements.yaml``, ``clusters/``), not
-    of the apply results under ``status/``."""
-    return path == PLACEMENTS_FILE or path.startswith(CLUSTERS_DIR + "/")
+    """Whether ``path`` is part of the render (``placements.yaml``, ``clusters/``, and
+    the memory under ``state/``, which each render writes whole), not of the apply
+    results under ``status/``."""
+    return path == PLACEMENTS_FILE or path.startswith((CLUSTERS_DIR + "/", STATE_DIR + "/"))
 
 
 def tree_changes(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> dict[str, bytes | None]:
