@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import InputError, PositionedError, Problem, TemplateError
+from gitfleet.gcpause import paused_gc
 from gitfleet.load import build, checks, links, names, schema
 from gitfleet.load.counts import check_counts
 from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError, is_jinja, select_files
@@ -172,6 +173,10 @@ class _Loader:
     fleet_file_ok: bool = True  # fleet.yaml is absent or valid: its values can be trusted
 
     def run(self) -> tuple[Fleet | None, list[Problem]]:
+        with paused_gc():  # a long-lived graph is built: see gitfleet.gcpause
+            return self._run()
+
+    def _run(self) -> tuple[Fleet | None, list[Problem]]:
         self._read_settings()
         for path in links.reported_links(self.files, self.settings.exclude):
             self._reporter(path).warning((), links.SKIPPED)

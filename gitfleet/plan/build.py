@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
+from gitfleet.gcpause import paused_gc
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.plan import (
     AppliedOverride,
@@ -332,4 +333,5 @@ def build_plan(fleet: Fleet) -> Plan:
     cluster or an override cannot be evaluated: like Karmada's admission, such inputs
     are rejected as a whole rather than half-rendered.
     """
-    return plan_decisions(fleet, decide_all(fleet.templates, fleet))
+    with paused_gc():  # a long-lived graph is built: see gitfleet.gcpause
+        return plan_decisions(fleet, decide_all(fleet.templates, fleet))

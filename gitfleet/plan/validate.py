@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gitfleet.errors import InputError, Problem
+from gitfleet.gcpause import paused_gc
 from gitfleet.load.loader import validate_and_load
 from gitfleet.plan.build import build_plan, placement_problem
 
@@ -18,17 +19,20 @@ from gitfleet.plan.build import build_plan, placement_problem
 def validate_repo(files: Mapping[str, bytes]) -> list[Problem]:
     """Every problem of the fleet repo in ``files``, errors and warnings, sorted and
     without repeats. Raises only ``NoFleetRepoError`` (there is no fleet repo to check)."""
-    fleet, found = validate_and_load(files)
-    problems = set(found)
-    if fleet is not None:
-        try:
-            plan = build_plan(fleet)
-        except InputError as err:
-            problems.update(err.problems)
-        else:
-            templates = {t.key: t for t in fleet.templates}
-            for placement in plan.placements:
-                problem = placement_problem(templates[placement.resource], placement, fleet)
-                if problem is not None:
-                    problems.add(problem)
+    # One pause over both phases: between them the collector would traverse the
+    # whole loaded fleet once more.
+    with paused_gc():
+        fleet, found = validate_and_load(files)
+        problems = set(found)
+        if fleet is not None:
+            try:
+                plan = build_plan(fleet)
+            except InputError as err:
+                problems.update(err.problems)
+            else:
+                templates = {t.key: t for t in fleet.templates}
+                for placement in plan.placements:
+                    problem = placement_problem(templates[placement.resource], placement, fleet)
+                    if problem is not None:
+                        problems.add(problem)
     return sorted(problems)
