@@ -78,7 +78,7 @@ _names = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters="/\\"),
             min_size=1, max_size=12).filter(lambda s: s not in (".", "..") and s.lower() != ".git"),
 )
-_texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+_texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
 _times = st.datetimes(dt.datetime(1970, 1, 1), timezones=st.none()).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
 _counts = st.integers(0, MAX_INT32)
 _ids = st.builds(ResourceId, st.sampled_from(["v1", "apps/v1", "example.com/v1beta1"]),
