@@ -24,18 +24,18 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO_ROOT, budget  # noqa: E402
+from common import REPO_ROOT, budget
 
 sys.path.insert(0, str(REPO_ROOT))
-from gitfleet.git.worktree import read_directory  # noqa: E402
-from gitfleet.load.loader import load_fleet  # noqa: E402
-from gitfleet.model.plan import Plan  # noqa: E402
-from gitfleet.model.resource import Fleet  # noqa: E402
-from gitfleet.model.state import FleetState, PreviousTarget, ResourceState  # noqa: E402
-from gitfleet.plan.build import build_plan  # noqa: E402
-from gitfleet.status.layout import plan_to_tree  # noqa: E402
-from gitfleet.status.secrets import mask_plan  # noqa: E402
-from gitfleet.status.state import state_files  # noqa: E402
+from gitfleet.git.worktree import read_directory
+from gitfleet.load.loader import load_fleet
+from gitfleet.model.plan import Plan
+from gitfleet.model.resource import Fleet
+from gitfleet.model.state import FleetState, PreviousTarget, ResourceState
+from gitfleet.plan.build import build_plan
+from gitfleet.status.layout import plan_to_tree
+from gitfleet.status.secrets import mask_plan
+from gitfleet.status.state import state_files
 
 NOW = "2026-12-04T10:02:11Z"
 BUDGET = 0.10
