@@ -123,3 +123,37 @@ def cluster_affinity_mismatch(affinity: ClusterAffinity | None, cluster: Cluster
 
 def cluster_matches(affinity: ClusterAffinity | None, cluster: Cluster) -> bool:
     return cluster_affinity_mismatch(affinity, cluster) is None
+
+
+class AffinityMemo:
+    """:func:`cluster_affinity_mismatch` remembered per (term, cluster) while one plan is made.
+
+    A fleet has a handful of affinity terms (placements, override rules'
+    ``targetCluster``), and each is asked about every cluster once per resource it
+    applies to: 20 resources on 10,000 clusters made 900,000 evaluations of the same few
+    questions. Terms equal by value share their answers (policies often repeat a rule).
+    Entries hold the term and the cluster they answer for, so their ids cannot be reused
+    while the memo lives; make one per plan and drop it with the plan.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[ClusterAffinity, dict[int, tuple[Cluster, str | None]]]] = {}
+        self._by_value: dict[ClusterAffinity, dict[int, tuple[Cluster, str | None]]] = {}
+
+    def mismatch(self, affinity: ClusterAffinity | None, cluster: Cluster) -> str | None:
+        """:func:`cluster_affinity_mismatch`, computed once per term value and cluster."""
+        if affinity is None:
+            return None
+        entry = self._by_id.get(id(affinity))
+        if entry is None:
+            # Hashing a term walks all of it: once per term object, not once per question.
+            entry = self._by_id[id(affinity)] = (affinity, self._by_value.setdefault(affinity, {}))
+        answers = entry[1]
+        known = answers.get(id(cluster))
+        if known is None:
+            known = answers[id(cluster)] = (cluster, cluster_affinity_mismatch(affinity, cluster))
+        return known[1]
+
+    def matches(self, affinity: ClusterAffinity | None, cluster: Cluster) -> bool:
+        """:func:`cluster_matches`, remembered."""
+        return self.mismatch(affinity, cluster) is None

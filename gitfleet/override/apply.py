@@ -16,7 +16,7 @@ from typing import Any
 from gitfleet.errors import OverrideError
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
-from gitfleet.model.match import cluster_matches
+from gitfleet.model.match import AffinityMemo, cluster_matches
 from gitfleet.model.overriders import OVERRIDERS
 from gitfleet.model.plan import AppliedOverride
 from gitfleet.model.policy import OverridePolicy, Overriders
@@ -83,15 +83,21 @@ def _identity(doc: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def apply_policies(
-    manifest: Mapping[str, Any], cluster: Cluster, policies: Sequence[OverridePolicy]
+    manifest: Mapping[str, Any],
+    cluster: Cluster,
+    policies: Sequence[OverridePolicy],
+    memo: AffinityMemo | None = None,
 ) -> tuple[dict[str, Any], tuple[AppliedOverride, ...]]:
     """Apply already selected and ordered policies (see ``matching_policies``), so a
-    caller can select once per resource and apply once per cluster."""
+    caller can select once per resource and apply once per cluster. A caller that
+    applies to many resources passes one ``memo`` so that each rule's ``targetCluster``
+    is matched once per cluster, not once per resource and cluster."""
+    matches = memo.matches if memo is not None else cluster_matches
     doc: Any = manifest
     applied: list[AppliedOverride] = []
     for policy in policies:
         for rule in policy.rules:
-            if rule.target_cluster is not None and not cluster_matches(rule.target_cluster, cluster):
+            if rule.target_cluster is not None and not matches(rule.target_cluster, cluster):
                 continue
             doc, changes = apply_rule_overriders(doc, rule.overriders, policy.ref, rule.index)
             applied.extend(changes)

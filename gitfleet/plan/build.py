@@ -19,6 +19,7 @@ from typing import Any
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
 from gitfleet.gcpause import paused_gc
 from gitfleet.model.cluster import Cluster
+from gitfleet.model.match import AffinityMemo
 from gitfleet.model.plan import (
     AppliedOverride,
     ClusterTarget,
@@ -38,7 +39,7 @@ from gitfleet.plan.namespaces import auto_propagated_namespace
 from gitfleet.plan.ownership import add_ownership_labels
 from gitfleet.schedule.errors import CapacityError, WorkloadError
 from gitfleet.schedule.policy_select import select_policy
-from gitfleet.schedule.scheduler import schedule
+from gitfleet.schedule.scheduler import FilterMemo, schedule
 from gitfleet.schedule.workload import (
     Workload,
     divide_job_completions,
@@ -71,9 +72,12 @@ def _labels(template: Template) -> Mapping[str, str]:
     return (template.obj.get("metadata") or {}).get("labels") or {}
 
 
-def decide(template: Template, fleet: Fleet, clusters: Sequence[Cluster]) -> Decision:
+def decide(
+    template: Template, fleet: Fleet, clusters: Sequence[Cluster], memo: FilterMemo | None = None
+) -> Decision:
     """Which policy places ``template`` and where it goes on its own (before
-    propagateDeps). Raises ``WorkloadError`` or ``CapacityError``."""
+    propagateDeps); ``memo`` is shared by the templates decided on the same clusters.
+    Raises ``WorkloadError`` or ``CapacityError``."""
     rid, labels = template.id, _labels(template)
     workload = interpret(template.obj)
     if auto_propagated_namespace(template.obj):
@@ -97,7 +101,7 @@ def decide(template: Template, fleet: Fleet, clusters: Sequence[Cluster]) -> Dec
             reason=f"{policy.ref} asks for scheduler {policy.scheduler_name!r}; only"
             f" {DEFAULT_SCHEDULER!r} schedules, so it is left unscheduled (as in Karmada)",
         )
-    result = schedule(rid, workload, policy.placement, clusters)
+    result = schedule(rid, workload, policy.placement, clusters, memo)
     decision = Decision(template, policy, candidates, workload, result, reason=result.error)
     decision.targets = {t.name: t.replicas for t in result.targets}
     return decision
@@ -154,6 +158,7 @@ def _manifest_for(
     fleet: Fleet,
     overrides: Sequence[OverridePolicy],
     job_completions: Mapping[str, int] | None,
+    memo: AffinityMemo,
 ) -> tuple[dict[str, Any], tuple[AppliedOverride, ...]]:
     template = decision.template
     if template.jinja_source is None:
@@ -166,7 +171,7 @@ def _manifest_for(
         revise_replicas(manifest, replicas)
     if job_completions is not None and cluster.name in job_completions:
         revise_completions(manifest, job_completions[cluster.name])
-    manifest, changes = apply_policies(manifest, cluster, overrides)
+    manifest, changes = apply_policies(manifest, cluster, overrides, memo)
     add_ownership_labels(manifest, fleet.settings.name)
     return manifest, changes
 
@@ -202,11 +207,12 @@ def decide_all(templates: Iterable[Template], fleet: Fleet) -> dict[str, Decisio
     """:func:`decide` for each template, by key in sorted order; raises ``InputError``
     carrying every template that cannot be scheduled."""
     clusters = tuple(sorted(fleet.clusters, key=lambda c: c.name))
+    memo = FilterMemo()
     problems: list[Problem] = []
     decisions: dict[str, Decision] = {}
     for template in sorted(templates, key=lambda t: t.key):
         try:
-            decisions[template.key] = decide(template, fleet, clusters)
+            decisions[template.key] = decide(template, fleet, clusters, memo)
         except (WorkloadError, CapacityError) as err:
             pos = template.pos
             problems.append(Problem(pos.path, pos.line, pos.col, f"{template.key}: {err}"))
@@ -244,6 +250,7 @@ def plan_decisions(
                 attach(target, workload, holders)
     clusters = sorted(fleet.clusters, key=lambda c: c.name)
     by_name = {c.name: c for c in clusters}
+    memo = AffinityMemo()  # override rules' targetCluster, matched once per cluster
     problems: list[Problem] = []
     manifests: dict[str, dict[str, Mapping[str, Any]]] = {c.name: {} for c in clusters}
     placements: list[ResourcePlacement] = []
@@ -257,7 +264,7 @@ def plan_decisions(
         for name in sorted(decision.targets):
             try:
                 manifest, changes = _manifest_for(
-                    decision, by_name[name], fleet, overrides, completions
+                    decision, by_name[name], fleet, overrides, completions, memo
                 )
             except TemplateError as err:
                 problems.append(err.problem())

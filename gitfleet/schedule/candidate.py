@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from gitfleet.model.cluster import Cluster
 
@@ -18,8 +19,10 @@ class Candidate:
     allocatable: int = 0  # AllocatableReplicas: the estimate alone
     capacity_note: str = ""  # how ``available`` was estimated, for explanations
 
-    @property
+    @cached_property
     def name(self) -> str:
+        # Cached: selection and division read it a dozen times per candidate, and
+        # reaching into 10,000 clusters scattered over the heap costs more than the rest.
         return self.cluster.name
 
 

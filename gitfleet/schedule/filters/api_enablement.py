@@ -4,11 +4,18 @@ is taken to support every API, since offline inventories usually have no status.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from gitfleet.model.cluster import Cluster
 from gitfleet.schedule.filters.base import FilterContext, PluginVerdict, failed, passed
 
 NAME = "APIEnablement"
 FIT_REASON = "cluster(s) did not have the API resource"
+
+
+def inputs(ctx: FilterContext) -> Hashable:
+    """What ``check`` reads of the context: the resource's type."""
+    return ctx.rid.api_version, ctx.rid.kind
 
 
 def check(cluster: Cluster, ctx: FilterContext) -> PluginVerdict:

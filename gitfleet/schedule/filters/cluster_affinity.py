@@ -4,12 +4,19 @@ shared with override rules."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.match import cluster_affinity_mismatch
 from gitfleet.schedule.filters.base import FilterContext, PluginVerdict, failed, passed
 
 NAME = "ClusterAffinity"
 FIT_REASON = "cluster(s) did not match the placement cluster affinity constraint"
+
+
+def inputs(ctx: FilterContext) -> Hashable:
+    """What ``check`` reads of the context: the affinity terms in force."""
+    return ctx.affinities
 
 
 def check(cluster: Cluster, ctx: FilterContext) -> PluginVerdict:

@@ -4,10 +4,17 @@ ever do, since selection only implements cluster and region spreading (§2.5).""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from gitfleet.model.cluster import Cluster
 from gitfleet.schedule.filters.base import FilterContext, PluginVerdict, failed, passed
 
 NAME = "SpreadConstraint"
+
+
+def inputs(ctx: FilterContext) -> Hashable:
+    """What ``check`` reads of the context: the placement's spread constraints."""
+    return ctx.placement.spread_constraints
 
 
 def check(cluster: Cluster, ctx: FilterContext) -> PluginVerdict:

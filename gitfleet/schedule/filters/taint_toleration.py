@@ -4,7 +4,7 @@ PreferNoSchedule taints are ignored. Matching is Kubernetes' ``ToleratesTaint``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from gitfleet.model.cluster import Cluster, Taint
 from gitfleet.model.policy import Toleration
@@ -41,6 +41,11 @@ def first_untolerated(taints: Sequence[Taint], tolerations: Sequence[Toleration]
         if not any(tolerates(t, taint) for t in tolerations):
             return taint
     return None
+
+
+def inputs(ctx: FilterContext) -> Hashable:
+    """What ``check`` reads of the context: the placement's tolerations."""
+    return ctx.placement.tolerations
 
 
 def check(cluster: Cluster, ctx: FilterContext) -> PluginVerdict:
