@@ -40,6 +40,12 @@ class ScheduleResult:
     verdicts: tuple[FilterVerdict, ...] = ()
     affinity_term: str | None = None  # clusterAffinities term that won (or was last tried)
     arithmetic: tuple[str, ...] = ()  # the replica division explained, one line each
+    # Scheduling with memory (KARMADA-RESCHEDULING): None on a first scheduling, else
+    # whether the previous result was recomputed, with ``reason`` saying why (not).
+    rescheduled: bool | None = None
+    reason: str = ""
+    evictions: tuple[str, ...] = ()  # "member3 evicted: taint ... since ..., tolerated 300 s"
+    warnings: tuple[str, ...] = ()  # a failed re-schedule that kept the previous placement
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,288 @@
+"""One scheduling pass with a previous result (KARMADA-RESCHEDULING §2): the first
+scheduling pipeline (``scheduler``) with what a previous result changes.
+
+* Filters (§2.1): a current target always passes TaintToleration and APIEnablement
+  (only NoExecute eviction removes it); a cluster with a live eviction task fails
+  ClusterEviction.
+* Scores and order (§2.2): ClusterLocality gives current targets 100; available
+  replicas = estimate + held, allocatable = the estimate alone. Spread selection
+  (§2.3) then keeps current targets first and swaps by the held-inclusive capacity.
+* clusterAffinities (§2.4): from the observed term, forward only; term 0 on a rebalance.
+* Division (§3): ``steady``.
+
+A pass reports whether it failed with a FitError (nothing passed the filters): that
+clears the previous result, any other failure keeps it (§1)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from gitfleet.model.cluster import Cluster
+from gitfleet.model.keys import ResourceId
+from gitfleet.model.match import cluster_matches
+from gitfleet.model.plan import ClusterTarget, FilterVerdict
+from gitfleet.model.policy import ClusterAffinity, ClusterAffinityTerm, Placement
+from gitfleet.schedule import capacity, spread
+from gitfleet.schedule.candidate import Candidate, ranked
+from gitfleet.schedule.errors import SchedulingError
+from gitfleet.schedule.filters import PLUGINS, FilterContext, api_enablement, taint_toleration
+from gitfleet.schedule.reschedule import steady, tasks
+from gitfleet.schedule.scheduler import ASSIGN_STEP, SELECT_STEP, fit_error
+from gitfleet.schedule.workload import Workload
+
+LOCALITY_SCORE = 100  # ClusterLocality for a current target
+_EXEMPT = (api_enablement.NAME, taint_toleration.NAME)
+_UNMATCHED_TIER = 1000
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What a pass knows of the previous result: replicas held per current target
+    (0 for non-workloads), clusters under an eviction task, and the mode."""
+
+    held: Mapping[str, int]
+    evicting: frozenset[str] = frozenset()
+    fresh: bool = False
+
+
+@dataclass
+class Outcome:
+    targets: tuple[ClusterTarget, ...] = ()
+    error: str | None = None
+    fit_error: bool = False
+    affinity_term: str | None = None
+    verdicts: list[FilterVerdict] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def run(
+    rid: ResourceId, workload: Workload | None, placement: Placement, inventory: Sequence[Cluster], memory: Memory,
+    observed: str | None,
+) -> Outcome:
+    """Schedule once, from the observed ``clusterAffinities`` term on (§2.4)."""
+    clusters = sorted(inventory, key=lambda c: c.name)
+    if placement.cluster_affinity is None and placement.cluster_affinities:
+        return _terms(rid, workload, placement, clusters, memory, observed)
+    affinities = (placement.cluster_affinity,) if placement.cluster_affinity is not None else ()
+    return _attempt(rid, workload, placement, clusters, affinities, None, memory)
+
+
+def start_term(placement: Placement, observed: str | None, fresh: bool) -> int:
+    """The term to start at: the observed one; term 0 when there is none, it no
+    longer exists, or a rebalance restarts the order."""
+    if fresh or observed is None:
+        return 0
+    names = [t.affinity_name for t in placement.cluster_affinities]
+    return names.index(observed) if observed in names else 0
+
+
+def _terms(
+    rid: ResourceId, workload: Workload | None, placement: Placement, clusters: list[Cluster], memory: Memory,
+    observed: str | None,
+) -> Outcome:
+    start = start_term(placement, observed, memory.fresh)
+    terms = placement.cluster_affinities[start:]
+    out = Outcome()
+    if start > 0:
+        out.lines.append(
+            f"clusterAffinities: starting at the observed term {terms[0].affinity_name!r} "
+            f"(earlier terms are not tried again without a rebalance)"
+        )
+    first: Outcome | None = None
+    for term in terms:
+        affinities: tuple[ClusterAffinity, ...] = (term.affinity,)
+        if workload is not None and workload.is_workload:
+            affinities += term.overflow
+        attempt = _attempt(rid, workload, placement, clusters, affinities, term, memory)
+        prefix = f"term {term.affinity_name}: "
+        out.verdicts.extend(replace(v, reason=prefix + v.reason) for v in attempt.verdicts)
+        if attempt.error is None:
+            out.lines.append(f"clusterAffinities term {term.affinity_name!r} scheduled")
+            out.lines.extend(attempt.lines)
+            out.targets, out.affinity_term = attempt.targets, term.affinity_name
+            return out
+        first = first or attempt
+        out.lines.extend(attempt.lines)
+        out.lines.append(f"clusterAffinities term {term.affinity_name!r} failed: {attempt.error}")
+    assert first is not None  # a placement with clusterAffinities has a term
+    # The first term tried decides whether the failure clears the previous result.
+    out.error, out.fit_error = first.error, first.fit_error
+    out.affinity_term = terms[-1].affinity_name
+    return out
+
+
+def _attempt(
+    rid: ResourceId,
+    workload: Workload | None,
+    placement: Placement,
+    clusters: list[Cluster],
+    affinities: tuple[ClusterAffinity, ...],
+    term: ClusterAffinityTerm | None,
+    memory: Memory,
+) -> Outcome:
+    out = Outcome()
+    feasible = _filter(rid, placement, clusters, affinities, memory, out)
+    if not feasible:
+        return out
+    candidates = ranked(_candidates(feasible, workload, term, memory))
+    replicas = workload.replicas if workload is not None else 0
+    is_workload = workload is not None and workload.is_workload
+    if is_workload and any(c.available != c.allocatable for c in candidates):
+        out.lines.append(
+            "available replicas (estimate + held): " + ", ".join(
+                f"{c.name} {c.allocatable}+{c.available - c.allocatable}" for c in sorted(candidates, key=lambda c: c.name)
+            )
+        )
+    try:
+        selection = spread.select(placement, candidates, replicas)
+    except SchedulingError as err:
+        out.error = str(err)
+        return out
+    out.lines.extend(selection.notes)
+    chosen = {c.name for c in selection.clusters}
+    for c in sorted(candidates, key=lambda c: c.name):
+        out.verdicts.append(FilterVerdict(c.name, SELECT_STEP, c.name in chosen, selection.reasons[c.name]))
+    try:
+        out.targets = _assign(workload, placement, list(selection.clusters), term, memory, out.lines)
+    except SchedulingError as err:
+        out.error = str(err)
+        return out
+    got = {t.name: t.replicas for t in out.targets}
+    for c in sorted(selection.clusters, key=lambda c: c.name):
+        if c.name in got:
+            n = got[c.name]
+            words = "receives the resource" if n is None else f"receives {n} replica{'' if n == 1 else 's'}"
+            out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, True, words))
+        else:
+            out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, False, "dropped: 0 replicas"))
+    return out
+
+
+def _filter(
+    rid: ResourceId,
+    placement: Placement,
+    clusters: list[Cluster],
+    affinities: tuple[ClusterAffinity, ...],
+    memory: Memory,
+    out: Outcome,
+) -> list[Cluster]:
+    ctx = FilterContext(rid, placement, affinities)
+    feasible: list[Cluster] = []
+    reasons: Counter[str] = Counter()
+    for cluster in clusters:
+        if cluster.name in memory.evicting:
+            out.verdicts.append(FilterVerdict(cluster.name, tasks.STEP, False, "evicted: a graceful eviction task lives"))
+            reasons[tasks.FIT_REASON] += 1
+            continue
+        current = cluster.name in memory.held
+        for name, check in PLUGINS:
+            if current and name in _EXEMPT:
+                out.verdicts.append(FilterVerdict(
+                    cluster.name, name, True, "current target: passes (only NoExecute eviction removes it)"
+                ))
+                continue
+            verdict = check(cluster, ctx)
+            out.verdicts.append(verdict.plain())
+            if not verdict.passed:
+                reasons[verdict.fit_reason] += 1
+                break
+        else:
+            feasible.append(cluster)
+    if not feasible:
+        out.error, out.fit_error = fit_error(len(clusters), reasons), True
+    return feasible
+
+
+def _candidates(
+    feasible: list[Cluster], workload: Workload | None, term: ClusterAffinityTerm | None, memory: Memory
+) -> list[Candidate]:
+    if workload is None or workload.replicas == 0:
+        estimates = [capacity.non_workload_estimate()] * len(feasible)
+    else:
+        estimates = capacity.estimate_each(feasible, workload)
+    # ClusterLocality scores only when the previous result is not empty.
+    scoring = bool(memory.held)
+    out = []
+    for cluster, est in zip(feasible, estimates, strict=True):
+        held = memory.held.get(cluster.name)
+        out.append(Candidate(
+            cluster=cluster,
+            score=LOCALITY_SCORE if scoring and held is not None else 0,
+            tier=_tier(cluster, term),
+            available=est.replicas + (held or 0),
+            allocatable=est.replicas,
+            capacity_note=est.reason,
+        ))
+    return out
+
+
+def _tier(cluster: Cluster, term: ClusterAffinityTerm | None) -> int:
+    if term is None or cluster_matches(term.affinity, cluster):
+        return 0
+    for index, overflow in enumerate(term.overflow):
+        if cluster_matches(overflow, cluster):
+            return index + 1
+    return _UNMATCHED_TIER
+
+
+def _assign(
+    workload: Workload | None,
+    placement: Placement,
+    selected: list[Candidate],
+    term: ClusterAffinityTerm | None,
+    memory: Memory,
+    lines: list[str],
+) -> tuple[ClusterTarget, ...]:
+    if not selected:
+        raise SchedulingError(
+            "failed to assign replicas: no clusters available to schedule (the spread constraints selected none)"
+        )
+    if workload is None or not workload.is_workload:
+        value = None if workload is None else 0
+        lines.append(
+            "not a workload: every selected cluster receives it"
+            + (" (no replicas)" if value is None else " with 0 replicas, even when Divided")
+        )
+        return tuple(sorted(ClusterTarget(c.name, value) for c in selected))
+    if term is not None and term.overflow:
+        assignment = _tiers(placement, selected, workload.replicas, memory, lines)
+    else:
+        division = steady.assign(placement, selected, workload.replicas, memory.held, fresh=memory.fresh)
+        lines.extend(division.lines)
+        assignment = list(division.assignment)
+    dropped = sorted(name for name, n in assignment if n <= 0)
+    if dropped:
+        lines.append(f"dropped with 0 replicas: {', '.join(dropped)}")
+    return tuple(sorted(ClusterTarget(name, n) for name, n in assignment if n > 0))
+
+
+def _tiers(
+    placement: Placement, selected: list[Candidate], replicas: int, memory: Memory, lines: list[str]
+) -> list[tuple[str, int]]:
+    """Overflow (§3.7): each tier in order takes min(remaining, its available
+    replicas), divided with the same rules restricted to the tier."""
+    by_tier: dict[int, list[Candidate]] = {}
+    for c in selected:
+        by_tier.setdefault(c.tier, []).append(c)
+    remaining = replicas
+    assignment: list[tuple[str, int]] = []
+    for tier in sorted(by_tier):
+        members = by_tier[tier]
+        share = min(remaining, sum(c.available for c in members))
+        name = "primary" if tier == 0 else f"overflow {tier}"
+        lines.append(f"{name} tier ({', '.join(c.name for c in members)}): takes {share} of {remaining} remaining")
+        held = {c.name: memory.held[c.name] for c in members if c.name in memory.held}
+        division = steady.assign(placement, members, share, held, fresh=memory.fresh)
+        lines.extend(division.lines)
+        assignment.extend(division.assignment)
+        remaining -= share
+        if remaining <= 0:
+            break
+    if remaining > 0:
+        raise SchedulingError(
+            f"failed to assign replicas: clusters available replicas are not enough to schedule: "
+            f"{remaining} of {replicas} replicas left after the last overflow tier"
+        )
+    return assignment
