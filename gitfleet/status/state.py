@@ -21,6 +21,7 @@ never with a traceback. Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -96,10 +97,41 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=65_536)
+def _key_text(name: str) -> str | None:
+    """``name`` as :func:`dump_yaml` writes a mapping key (quoted when YAML would read
+    it as something else), or None when it takes more than one line (``? `` form)."""
+    text = dump_yaml({name: 0})
+    if not text.endswith(": 0\n") or "\n" in text[:-1] or text.startswith("? "):
+        return None
+    return text[:-4]
+
+
+def _clusters_text(clusters: Mapping[str, int]) -> str | None:
+    """``clusters:`` as :func:`dump_yaml` writes it, without its representer: the
+    cluster lists are most of the bytes of ``state/`` (a Duplicated resource lists every
+    cluster), and PyYAML's representer is Python even with the C emitter."""
+    lines = ["clusters:\n"]
+    for name, replicas in clusters.items():
+        key = _key_text(name)
+        if key is None or type(replicas) is not int:
+            return None
+        lines.append(f"  {key}: {replicas}\n")
+    return "".join(lines)
+
+
 def _document(known: Mapping[str, Any], extra: Mapping[str, Any]) -> bytes:
     """One file: the known fields (over any extra field of the same name) and the kept
-    unknown ones, sorted; empty and default values were left out by the caller."""
-    return dump_yaml(_canonical({**extra, **known})).encode()
+    unknown ones, sorted; empty and default values were left out by the caller.
+
+    Exactly :func:`dump_yaml` of the sorted mapping, written field by field (a block
+    mapping is the concatenation of its one-field mappings)."""
+    doc = _canonical({**extra, **known})
+    parts = []
+    for key, value in doc.items():
+        text = _clusters_text(value) if key == "clusters" and key in known and value else None
+        parts.append(text if text is not None else dump_yaml({key: value}))
+    return "".join(parts).encode()
 
 
 def _task_doc(task: EvictionTask) -> dict[str, Any]:
