@@ -18,6 +18,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from gitfleet.load.report import Reporter
+from gitfleet.load.schema_check import Check, compile_schema
 from gitfleet.load.yamlio import JsonPath
 
 if TYPE_CHECKING:
@@ -63,6 +64,13 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry())
 
 
+@cache
+def valid_check(name: str) -> Check:
+    """The compiled "certainly valid" check of one schema file (see ``schema_check``)."""
+    base = SCHEMA_BASE + name
+    return compile_schema(_registry().contents(base), _registry().resolver(base))
+
+
 def _sort_key(err: ValidationError) -> tuple[str, ...]:
     return tuple(str(p) for p in err.absolute_path) + (err.validator or "",)
 
@@ -97,6 +105,8 @@ def violations(doc: Any, name: str) -> list[tuple[JsonPath, str]]:
 
 
 def _violations(doc: Any, name: str) -> list[tuple[JsonPath, str]]:
+    if valid_check(name)(doc):
+        return []  # jsonschema only for documents that may have errors: it is slow
     found: list[tuple[JsonPath, str]] = []
     for err in sorted(validator(name).iter_errors(doc), key=_sort_key):
         where = tuple(err.absolute_path)
