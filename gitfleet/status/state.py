@@ -21,6 +21,7 @@ never with a traceback. Pure: no I/O.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -313,7 +314,9 @@ def _get(data: Mapping[str, Any], key: str, default: Any) -> Any:
 
 
 def _extra(data: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in known}
+    # Copied: the parsed data is shared with the parse cache, and a caller may change
+    # what it holds.
+    return copy.deepcopy({k: v for k, v in data.items() if k not in known})
 
 
 def _read_task(doc: _Doc, where: tuple[str | int, ...], value: Any) -> EvictionTask:
