@@ -34,7 +34,7 @@ CASES = [
     ("scale up", Workload(9), DIVIDED, _state(DIVIDED), HELD, (), (), (), True, "replicas changed"),
     ("eviction", Workload(6), DIVIDED, _state(DIVIDED), HELD[1:], ("m1",), (), (), True,
      "replicas changed: evicted from m1"),
-    ("failed first schedule", Workload(6), DIVIDED, _state(DIVIDED, ()), (), (), (), (), True, "replicas changed"),
+    ("failed first schedule", Workload(6), DIVIDED, _state(DIVIDED, ()), (), (), (), (), True, "nothing placed"),
     ("rebalancer", Workload(6), DIVIDED, _state(DIVIDED), HELD, (), (), ("r1",), True,
      "forced by WorkloadRebalancer r1"),
     ("duplicated always", Workload(6), placement(DUPLICATED), _state(placement(DUPLICATED)), HELD, (), (), (), True,

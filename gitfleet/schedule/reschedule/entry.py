@@ -86,7 +86,10 @@ def reschedule(
             previous, clusters=(), applied_placement=placement_json(placement), eviction_tasks=all_tasks
         )
     # Any other failure keeps the previous result (minus evictions, which stand) and
-    # the old applied placement, so the next render retries.
+    # the old applied placement, so the next render retries. With nothing left to
+    # keep, the resource is unplaced and the error says why.
+    if not survivors:
+        return replace(base, error=outcome.error), replace(previous, clusters=(), eviction_tasks=all_tasks)
     warning = f"rescheduling failed, the previous placement is kept: {outcome.error}"
     kept = replace(base, targets=_targets(survivors, workload), warnings=(warning,), affinity_term=previous.observed_affinity)
     return kept, replace(previous, clusters=survivors, eviction_tasks=all_tasks)

@@ -53,6 +53,10 @@ def needs_reschedule(
         if evicted:
             return Trigger(True, f"replicas changed: evicted from {', '.join(evicted)} ({assigned} of "
                                  f"{workload.replicas} replicas left)")
+        if not held:
+            # Karmada would wait (0 == 0); rescheduling shows the error of today's attempt
+            # instead of an unexplained empty placement.
+            return Trigger(True, "nothing placed by the previous schedule: scheduled again")
         if assigned != workload.replicas:
             return Trigger(True, f"replicas changed: the previous result holds {assigned}, "
                                  f"the template asks {workload.replicas}")
