@@ -5,6 +5,7 @@ kept, a newer format is refused, and a hand-edited or hostile file gives a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -379,3 +380,21 @@ def test_the_rest_of_the_status_tree_ignores_state() -> None:
     assert tree_keys(with_state) == tree_keys(tree)
     assert build_report("gitfleet/status", "c" * 40, "s" * 40, 0, with_state) == \
         build_report("gitfleet/status", "c" * 40, "s" * 40, 0, tree)
+
+
+@pytest.mark.parametrize(
+    ("model", "written"),
+    [
+        (ResourceState, {"resource", "clusters", "applied_placement", "observed_affinity", "eviction_tasks",
+                         "rebalancers", "last_scheduled", "extra"}),
+        (EvictionTask, {"cluster", "replicas", "purge_mode", "reason", "since", "grace_period_seconds"}),
+        (TaintSeen, {"cluster", "key", "value", "effect", "first_seen"}),
+        (PreviousTarget, {"name", "replicas"}),
+        (FleetState, {"resources", "taints", "version", "extra"}),
+    ],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
+def test_every_field_of_the_model_is_written(model: type, written: set[str]) -> None:
+    """A field added to the model must be added to gitfleet/status/state.py (and to
+    docs/status-branch.md), or a render would forget it."""
+    assert {f.name for f in dataclasses.fields(model)} == written
