@@ -348,5 +348,6 @@ def fleet_settings(doc: Mapping[str, Any] | None, pos: SourcePos) -> FleetSettin
             max_prune_fraction=float(apply.get("maxPruneFraction", defaults.max_prune_fraction)),
             ignore=tuple(ignore),
         ),
+        no_execute_eviction=bool(_d(spec.get("failover")).get("noExecuteEviction", True)),
         pos=pos,
     )

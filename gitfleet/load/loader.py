@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import InputError, PositionedError, Problem, TemplateError
 from gitfleet.gcpause import paused_gc
-from gitfleet.load import build, checks, links, names, schema
+from gitfleet.load import build, checks, links, names, rebalancer, schema
 from gitfleet.load.counts import check_counts
 from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError, is_jinja, select_files
 from gitfleet.load.identity import check_identity, probe_cluster, with_namespace
@@ -32,6 +32,7 @@ from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, byte_positio
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
+from gitfleet.model.rebalancer import Rebalancer
 from gitfleet.model.resource import Fleet, FleetSettings, Template
 from gitfleet.model.scope import group_of, is_namespaced
 from gitfleet.model.source import SourcePos
@@ -165,6 +166,7 @@ class _Loader:
     clusters: list[Cluster] = field(default_factory=list)
     propagation: list[PropagationPolicy] = field(default_factory=list)
     overrides: list[OverridePolicy] = field(default_factory=list)
+    rebalancers: dict[str, Rebalancer] = field(default_factory=dict)
     pending: list[_PendingTemplate] = field(default_factory=list)
     policy_docs: list[_PolicyDoc] = field(default_factory=list)
     jinja_paths: list[str] = field(default_factory=list)
@@ -216,6 +218,7 @@ class _Loader:
             templates=tuple(sorted(templates, key=lambda t: t.key)),
             crd_scopes=crd_scopes,
             warnings=tuple(str(p) for p in problems),
+            rebalancers=tuple(self.rebalancers[n] for n in sorted(self.rebalancers)),
         )
         return fleet, problems
 
@@ -292,6 +295,8 @@ class _Loader:
         elif typo is not None:
             # Taken for a template or ignored, the policy or cluster meant would vanish.
             report.error(*typo)
+        elif group == rebalancer.GROUP and kind == rebalancer.KIND:
+            self._rebalancer(data, report)
         elif is_karmada_group(group):
             report.warning((), f"{api_version} {kind} configures a Karmada control plane, which "
                            "gitfleet does not implement; the document is ignored")
@@ -334,6 +339,18 @@ class _Loader:
             checks.check_override_policy(data, policy_ns, report)
             if not report.has_errors:
                 self.overrides.append(build.override_policy(data, pos))
+
+    def _rebalancer(self, data: dict[str, Any], report: Reporter) -> None:
+        line, col = report.position()
+        found = rebalancer.read_rebalancer(data, report, SourcePos(report.path, line, col))
+        if found is None:
+            return
+        if found.name in self.rebalancers:
+            first = self.rebalancers[found.name].pos
+            report.error(("metadata", "name"), f"WorkloadRebalancer {found.name!r} is also defined at "
+                         f"{first.path}:{first.line}:{first.col}")
+            return
+        self.rebalancers[found.name] = found
 
     # -- Jinja2 templates --------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
+from gitfleet.model.rebalancer import Rebalancer
 from gitfleet.model.source import UNKNOWN, SourcePos
 
 
@@ -52,6 +53,9 @@ class FleetSettings:
     exclude: tuple[str, ...] = ()
     values: Mapping[str, Any] = field(default_factory=dict)
     apply: ApplySettings = field(default_factory=ApplySettings)
+    # spec.failover.noExecuteEviction: NoExecute taints evict (KARMADA-RESCHEDULING §5);
+    # on by default, unlike Karmada, since a fleet runs gitfleet to get failover.
+    no_execute_eviction: bool = True
     pos: SourcePos = UNKNOWN
 
 
@@ -68,3 +72,5 @@ class Fleet:
     # (group, kind) -> namespaced?
     crd_scopes: Mapping[tuple[str, str], bool] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # WorkloadRebalancers in the repo (KARMADA-RESCHEDULING §7), by name.
+    rebalancers: tuple[Rebalancer, ...] = ()
