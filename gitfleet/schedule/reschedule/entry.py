@@ -44,6 +44,7 @@ def reschedule(
     record after ``eviction.observe_taints`` for this render. ``purge_mode`` is the
     policy's ``failover.cluster.purgeMode`` (Gracefully when unset)."""
     clock.require(now)
+    previous = _sane(previous)
     fired = rebalance.pending(rid, rebalancers, previous)
     if previous is None:
         result = schedule(rid, workload, placement, clusters)
@@ -93,6 +94,18 @@ def reschedule(
     warning = f"rescheduling failed, the previous placement is kept: {outcome.error}"
     kept = replace(base, targets=_targets(survivors, workload), warnings=(warning,), affinity_term=previous.observed_affinity)
     return kept, replace(previous, clusters=survivors, eviction_tasks=all_tasks)
+
+
+def _sane(previous: ResourceState | None) -> ResourceState | None:
+    """The record comes from the status branch, which anyone with push access can
+    edit: one entry per cluster (the first), no negative counts."""
+    if previous is None:
+        return None
+    seen: dict[str, PreviousTarget] = {}
+    for target in previous.clusters:
+        seen.setdefault(target.name, PreviousTarget(target.name, max(target.replicas, 0)))
+    clusters = tuple(seen.values())
+    return previous if clusters == previous.clusters else replace(previous, clusters=clusters)
 
 
 def _evict(
