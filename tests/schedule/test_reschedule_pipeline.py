@@ -19,7 +19,10 @@ GONE = Taint("gone", "", "NoExecute")
 NO_API = frozenset({("v1", "Service")})
 
 
-def verdicts(clusters: list[Cluster], memory: Memory, p: Placement = placement(DUPLICATED)) -> dict[str, str]:
+EVERYWHERE = placement(DUPLICATED)
+
+
+def verdicts(clusters: list[Cluster], memory: Memory, p: Placement = EVERYWHERE) -> dict[str, str]:
     """Per cluster: the first failing step, or 'ok'."""
     out = run(CONFIGMAP, None, p, clusters, memory, None)
     failed: dict[str, str] = {}
