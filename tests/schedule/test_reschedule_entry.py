@@ -282,3 +282,20 @@ def test_other_resources_are_not_touched_by_a_rebalancer() -> None:
     result, _ = reschedule(DEPLOY, pods(3), p, free(m1=20, m2=10), state(p, m2=3), T1,
                            rebalancers=[Rebalancer("r", T1, (other,))])
     assert result.rescheduled is False
+
+
+def test_overflow_tiers_keep_the_primary_share_and_overflow_only_the_rest() -> None:
+    """§3.7: each tier takes min(remaining, its available), Steady within the tier."""
+    term = ClusterAffinityTerm("t", names("m1", "m2"), overflow=(names("m3"),))
+    p = placement(DYNAMIC, terms=(term,))
+    first, s1 = reschedule(DEPLOY, pods(6), p, free(m1=2, m2=4, m3=50), None, T0)
+    assert shares(first) == {"m1": 2, "m2": 4}
+    grown, _ = reschedule(DEPLOY, pods(10), p, free(m1=0, m2=0, m3=50), s1, T1)
+    assert shares(grown) == {"m1": 2, "m2": 4, "m3": 4}
+    assert any(line.startswith("overflow 1 tier (m3): takes 4 of 4") for line in grown.arithmetic)
+
+
+def test_no_trigger_names_what_was_kept() -> None:
+    p = placement(DYNAMIC)
+    result, _ = reschedule(DEPLOY, pods(6), p, free(m1=0, m2=0), state(p, m1=4, m2=2), T1)
+    assert result.arithmetic == ("previous result kept: m1 4, m2 2",)

@@ -64,7 +64,8 @@ def reschedule(
     if not trigger.fires:
         kept = ScheduleResult(
             targets=_targets(held, workload), rescheduled=False, reason=trigger.reason,
-            affinity_term=previous.observed_affinity, arithmetic=tuple(notes),
+            affinity_term=previous.observed_affinity,
+            arithmetic=(*notes, "previous result kept: " + (", ".join(f"{t.name} {t.replicas}" for t in held) or "none")),
         )
         return kept, replace(previous, eviction_tasks=all_tasks)
     survivors = tuple(t for t in held if t.name in inventory)
