@@ -12,9 +12,10 @@ from schedule_builders import AGGREGATED, DEPLOY, DUPLICATED, DYNAMIC, cluster, 
 
 from gitfleet.model.cluster import Cluster, Taint
 from gitfleet.model.policy import ClusterAffinityTerm, Placement, SpreadConstraint, Toleration
-from gitfleet.model.state import ResourceState
+from gitfleet.model.state import PreviousTarget, ResourceState
 from gitfleet.schedule import schedule
 from gitfleet.schedule.reschedule import reschedule
+from gitfleet.schedule.scheduler import FilterMemo
 from gitfleet.schedule.workload import Workload
 
 NAMES = ("m1", "m2", "m3", "m4", "m5")
@@ -101,3 +102,19 @@ def test_steady_scale_up_keeps_every_share_and_places_every_replica(
     assert all(got[t.name] >= (t.replicas or 0) for t in before.targets)
     if sum(frees) >= extra:
         assert after.error is None and not after.warnings and sum(got.values()) == replicas + extra
+
+
+@settings(max_examples=100)
+@given(clusters=fleets(), workload=workloads, held=st.lists(st.sampled_from(NAMES), max_size=3, unique=True))
+def test_one_filter_memo_for_a_plan_changes_nothing(
+    clusters: list[Cluster], workload: Workload | None, held: list[str]
+) -> None:
+    """Current targets skip two filters: their verdicts must not leak through the memo
+    into another resource's filtering, nor the other way round."""
+    memo = FilterMemo()
+    record = ResourceState(DEPLOY.key, clusters=tuple(PreviousTarget(n, 1) for n in held))
+    for p in PLACEMENTS:
+        for previous in (None, record, ResourceState(DEPLOY.key)):
+            shared = reschedule(DEPLOY, workload, p, clusters, previous, T0, memo=memo)
+            alone = reschedule(DEPLOY, workload, p, clusters, previous, T0)
+            assert shared == alone

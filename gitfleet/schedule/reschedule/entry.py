@@ -22,7 +22,7 @@ from gitfleet.schedule.reschedule.applied import applied_tolerations, placement_
 from gitfleet.schedule.reschedule.eviction import EvictNow, RecheckAt, eviction_due
 from gitfleet.schedule.reschedule.pipeline import Memory, Outcome, run
 from gitfleet.schedule.reschedule.triggers import needs_reschedule
-from gitfleet.schedule.scheduler import schedule
+from gitfleet.schedule.scheduler import FilterMemo, schedule
 from gitfleet.schedule.workload import Workload
 
 
@@ -37,17 +37,19 @@ def reschedule(
     taints_seen: Sequence[TaintSeen] = (),
     no_execute_eviction: bool = True,
     purge_mode: PurgeMode = "Gracefully",
+    memo: FilterMemo | None = None,
 ) -> tuple[ScheduleResult, ResourceState]:
     """Where ``rid`` goes given what was recorded for it, and what to record now.
 
     ``now`` is the render's clock (RFC 3339). ``taints_seen`` is the fleet's first-seen
     record after ``eviction.observe_taints`` for this render. ``purge_mode`` is the
-    policy's ``failover.cluster.purgeMode`` (Gracefully when unset)."""
+    policy's ``failover.cluster.purgeMode`` (Gracefully when unset). ``memo`` is the
+    plan's ``FilterMemo``, one for every resource scheduled on the same inventory."""
     clock.require(now)
     previous = _sane(previous)
     fired = rebalance.pending(rid, rebalancers, previous)
     if previous is None:
-        result = schedule(rid, workload, placement, clusters)
+        result = schedule(rid, workload, placement, clusters, memo)
         return result, _first_state(rid, placement, result, now, fired)
     inventory = {c.name: c for c in clusters}
     live = tasks.live_tasks(previous.eviction_tasks, now)
@@ -74,7 +76,7 @@ def reschedule(
         evicting=frozenset(t.cluster for t in all_tasks),
         fresh=bool(fired),
     )
-    outcome = run(rid, workload, placement, clusters, memory, previous.observed_affinity)
+    outcome = run(rid, workload, placement, clusters, memory, previous.observed_affinity, memo)
     base = ScheduleResult(
         verdicts=tuple(outcome.verdicts), affinity_term=outcome.affinity_term,
         arithmetic=tuple(notes + outcome.lines), rescheduled=True, reason=trigger.reason, evictions=evictions,

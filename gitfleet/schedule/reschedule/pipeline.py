@@ -27,9 +27,9 @@ from gitfleet.model.policy import ClusterAffinity, ClusterAffinityTerm, Placemen
 from gitfleet.schedule import capacity, spread
 from gitfleet.schedule.candidate import Candidate, ranked
 from gitfleet.schedule.errors import SchedulingError
-from gitfleet.schedule.filters import PLUGINS, FilterContext, api_enablement, taint_toleration
+from gitfleet.schedule.filters import INPUTS, PLUGINS, FilterContext, api_enablement, taint_toleration
 from gitfleet.schedule.reschedule import steady, tasks
-from gitfleet.schedule.scheduler import ASSIGN_STEP, SELECT_STEP, fit_error
+from gitfleet.schedule.scheduler import ASSIGN_STEP, SELECT_STEP, FilterMemo, fit_error
 from gitfleet.schedule.workload import Workload
 
 LOCALITY_SCORE = 100  # ClusterLocality for a current target
@@ -60,13 +60,16 @@ class Outcome:
 def run(
     rid: ResourceId, workload: Workload | None, placement: Placement, inventory: Sequence[Cluster], memory: Memory,
     observed: str | None,
+    memo: FilterMemo | None = None,
 ) -> Outcome:
-    """Schedule once, from the observed ``clusterAffinities`` term on (§2.4)."""
+    """Schedule once, from the observed ``clusterAffinities`` term on (§2.4). ``memo``
+    is the plan's filter memo (``scheduler.FilterMemo``), shared with first scheduling."""
     clusters = sorted(inventory, key=lambda c: c.name)
+    memo = memo if memo is not None else FilterMemo()
     if placement.cluster_affinity is None and placement.cluster_affinities:
-        return _terms(rid, workload, placement, clusters, memory, observed)
+        return _terms(rid, workload, placement, clusters, memory, observed, memo)
     affinities = (placement.cluster_affinity,) if placement.cluster_affinity is not None else ()
-    return _attempt(rid, workload, placement, clusters, affinities, None, memory)
+    return _attempt(rid, workload, placement, clusters, affinities, None, memory, memo)
 
 
 def start_term(placement: Placement, observed: str | None, fresh: bool) -> int:
@@ -81,6 +84,7 @@ def start_term(placement: Placement, observed: str | None, fresh: bool) -> int:
 def _terms(
     rid: ResourceId, workload: Workload | None, placement: Placement, clusters: list[Cluster], memory: Memory,
     observed: str | None,
+    memo: FilterMemo,
 ) -> Outcome:
     start = start_term(placement, observed, memory.fresh)
     terms = placement.cluster_affinities[start:]
@@ -95,7 +99,7 @@ def _terms(
         affinities: tuple[ClusterAffinity, ...] = (term.affinity,)
         if workload is not None and workload.is_workload:
             affinities += term.overflow
-        attempt = _attempt(rid, workload, placement, clusters, affinities, term, memory)
+        attempt = _attempt(rid, workload, placement, clusters, affinities, term, memory, memo)
         prefix = f"term {term.affinity_name}: "
         out.verdicts.extend(replace(v, reason=prefix + v.reason) for v in attempt.verdicts)
         if attempt.error is None:
@@ -121,9 +125,10 @@ def _attempt(
     affinities: tuple[ClusterAffinity, ...],
     term: ClusterAffinityTerm | None,
     memory: Memory,
+    memo: FilterMemo,
 ) -> Outcome:
     out = Outcome()
-    feasible = _filter(rid, placement, clusters, affinities, memory, out)
+    feasible = _filter(rid, placement, clusters, affinities, memory, out, memo)
     if not feasible:
         return out
     candidates = ranked(_candidates(feasible, workload, term, memory))
@@ -167,8 +172,10 @@ def _filter(
     affinities: tuple[ClusterAffinity, ...],
     memory: Memory,
     out: Outcome,
+    memo: FilterMemo,
 ) -> list[Cluster]:
     ctx = FilterContext(rid, placement, affinities)
+    plugins = [(name, check, memo.table(name, INPUTS[name](ctx))) for name, check in PLUGINS]
     feasible: list[Cluster] = []
     reasons: Counter[str] = Counter()
     for cluster in clusters:
@@ -177,16 +184,19 @@ def _filter(
             reasons[tasks.FIT_REASON] += 1
             continue
         current = cluster.name in memory.held
-        for name, check in PLUGINS:
+        for name, check, known in plugins:
             if current and name in _EXEMPT:
                 out.verdicts.append(FilterVerdict(
                     cluster.name, name, True, "current target: passes (only NoExecute eviction removes it)"
                 ))
                 continue
-            verdict = check(cluster, ctx)
-            out.verdicts.append(verdict.plain())
-            if not verdict.passed:
-                reasons[verdict.fit_reason] += 1
+            seen = known.get(id(cluster))
+            if seen is None:
+                verdict = check(cluster, ctx)
+                seen = known[id(cluster)] = (cluster, verdict.plain(), None if verdict.passed else verdict.fit_reason)
+            out.verdicts.append(seen[1])
+            if seen[2] is not None:
+                reasons[seen[2]] += 1
                 break
         else:
             feasible.append(cluster)
