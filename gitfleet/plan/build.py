@@ -19,7 +19,6 @@ from typing import Any
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
 from gitfleet.gcpause import paused_gc
 from gitfleet.model.cluster import Cluster
-from gitfleet.model.match import AffinityMemo
 from gitfleet.model.plan import (
     AppliedOverride,
     ClusterTarget,
@@ -31,7 +30,7 @@ from gitfleet.model.plan import (
 )
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
 from gitfleet.model.resource import Fleet, Template
-from gitfleet.override.apply import apply_policies
+from gitfleet.override.apply import RuleMemo, apply_policies
 from gitfleet.override.select import matching_policies
 from gitfleet.plan.copy import own_writable_parts
 from gitfleet.plan.dependencies import dependencies
@@ -158,7 +157,7 @@ def _manifest_for(
     fleet: Fleet,
     overrides: Sequence[OverridePolicy],
     job_completions: Mapping[str, int] | None,
-    memo: AffinityMemo,
+    memo: RuleMemo,
 ) -> tuple[dict[str, Any], tuple[AppliedOverride, ...]]:
     template = decision.template
     if template.jinja_source is None:
@@ -250,7 +249,7 @@ def plan_decisions(
                 attach(target, workload, holders)
     clusters = sorted(fleet.clusters, key=lambda c: c.name)
     by_name = {c.name: c for c in clusters}
-    memo = AffinityMemo()  # override rules' targetCluster, matched once per cluster
+    memo = RuleMemo()  # override rules' targetCluster, matched once per cluster
     problems: list[Problem] = []
     manifests: dict[str, dict[str, Mapping[str, Any]]] = {c.name: {} for c in clusters}
     placements: list[ResourcePlacement] = []
