@@ -11,7 +11,10 @@ while it is paused.
 
 The pause nests and is shared by threads (the reconciler plans in one while serving
 metrics in another): the collector is enabled again when the last pause ends, and only
-if it was enabled when the first began.
+if it was enabled when the first began. What survived the pause then goes straight to
+the oldest generation (``gc.freeze()`` then ``gc.unfreeze()``, which also releases
+anything frozen before: gitfleet freezes nothing else), where the next full collection
+looks at it as usual.
 """
 
 from __future__ import annotations
@@ -41,4 +44,9 @@ def paused_gc() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                # What survived the pause (the fleet, the parse caches) is long-lived:
+                # the oldest generation, or the next young collection traverses all
+                # of it (0.6 s for 10,000 clusters).
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()

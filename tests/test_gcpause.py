@@ -36,3 +36,12 @@ def test_an_exception_ends_the_pause() -> None:
     with pytest.raises(RuntimeError), paused_gc():
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def test_what_survives_the_pause_goes_to_the_oldest_generation() -> None:
+    gc.enable()
+    gc.collect()
+    with paused_gc():
+        kept = [[i] for i in range(1_000)]
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in kept)
