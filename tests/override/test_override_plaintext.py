@@ -6,9 +6,12 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from ovhelpers import container, deployment
 
 from gitfleet.model import PatchOp
+from gitfleet.override import plaintext
 from gitfleet.override._doc import OverriderFailure
 from gitfleet.override.plaintext import apply_plaintext
 
@@ -85,3 +88,27 @@ def test_errors(patch: PatchOp, message: str) -> None:
     with pytest.raises(OverriderFailure, match=message):
         apply_plaintext(BASE, (op("replace", "/spec/replicas", 9), patch))
     assert before == BASE
+
+
+PATHS = ["/spec/replicas", "/metadata/labels/app", "/metadata/labels/-", "/metadata/labels/a~1b", "/metadata/labels/a~0",
+         "/metadata/labels/a~2b", "/metadata/labels/~", "/metadata/labels/é", "/metadata/annotations",
+         "/spec/template/spec/containers/0/image", "/spec/template/spec/containers/-", "/spec/template/spec/containers/٣",
+         "/spec/template/spec/containers/0", "/spec/template/spec/containers/01/name", "/spec/template/spec/containers/٠/x"]
+
+
+def _outcome(ops: tuple[PatchOp, ...]) -> Any:
+    try:
+        return apply_plaintext(BASE, ops)
+    except OverriderFailure as exc:
+        return exc.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops=st.lists(st.builds(op, st.sampled_from(["add", "remove", "replace"]), st.sampled_from(PATHS),
+                              st.sampled_from([1, "x", {"k": "v"}, None])), min_size=1, max_size=3))
+@example(ops=[op("add", "/metadata/labels/-", 1), op("replace", "/metadata/labels/-", 2)])
+def test_members_set_directly_as_the_library_would(ops: list[PatchOp]) -> None:
+    direct = _outcome(tuple(ops))
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(plaintext, "_plain_member", lambda op, last: False)  # always the library
+        assert _outcome(tuple(ops)) == direct
