@@ -15,6 +15,7 @@ from gitfleet.cli import exitcodes
 from gitfleet.cli.common import (
     add_branch_argument,
     add_cluster_arguments,
+    add_memory_arguments,
     add_repo_argument,
     add_rev_argument,
     connection,
@@ -45,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add_repo_argument(parser)
     add_rev_argument(parser)
     add_cluster_arguments(parser)
+    add_memory_arguments(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="server-side dry run: validate and report, change nothing (records nothing)")
     parser.add_argument("--allow-mass-prune", action="store_true",
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
          "--branch names the status branch, and --no-status records nothing"),
     )
     link = connection(args)
-    chosen = target(args.repo, args.rev, args.cluster, args.branch, departed=True, keep_tree=recording)
+    chosen = target(args.repo, args.rev, args.cluster, args.branch, departed=True, keep_tree=recording,
+                    fresh=args.fresh, now=args.now)
     print_warnings(chosen.warnings)
     options = ApplyOptions(dry_run=args.dry_run, allow_mass_prune=args.allow_mass_prune)
     result = apply_planned(chosen.planned, chosen.members, link, chosen.previous_files, options)

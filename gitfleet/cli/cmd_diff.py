@@ -17,6 +17,7 @@ from gitfleet.cli.common import (
     CommandError,
     add_branch_argument,
     add_cluster_arguments,
+    add_memory_arguments,
     add_repo_argument,
     connection,
     print_warnings,
@@ -46,6 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add_output_argument(parser, FORMATS, "text", "output format (--live: text|json)")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when there are differences")
     parser.add_argument("--context", type=int, default=3, metavar="N", help="lines of context in diffs")
+    add_memory_arguments(parser)
     live = parser.add_argument_group(
         "live", "--live compares the head render with the live member clusters instead of --base:"
         " what `gitfleet apply` would change, by server-side dry run (nothing is written)")
@@ -98,7 +100,7 @@ def run_live(args: argparse.Namespace) -> int:
     from gitfleet.service.applying import live_diff_planned, target
 
     link = connection(args)
-    chosen = target(args.repo, args.head, args.cluster, args.branch)
+    chosen = target(args.repo, args.head, args.cluster, args.branch, fresh=args.fresh, now=args.now)
     print_warnings(chosen.warnings)
     result = live_diff_planned(chosen.planned, chosen.members, link, chosen.previous_files)
     sys.stdout.write(LIVE_FORMATTERS[args.output](result))
@@ -128,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if args.live:
         return run_live(args)
     try:
-        compared = diff_revisions(open_repo(args.repo), args.base, args.head, args.context, DiskMemory())
+        compared = diff_revisions(open_repo(args.repo), args.base, args.head, args.context, DiskMemory(),
+                                  fresh=args.fresh, now=args.now)
     except SideInvalid as err:
         report_invalid(err.problems, args.output if args.output != "text" else None, err.label, err.where)
         return exitcodes.INVALID

@@ -17,6 +17,7 @@ from gitfleet.cli import exitcodes
 from gitfleet.cli.common import (
     add_branch_argument,
     add_cluster_arguments,
+    add_memory_arguments,
     add_repo_argument,
     add_rev_argument,
     connection,
@@ -39,6 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     add_repo_argument(parser)
     add_rev_argument(parser)
     add_cluster_arguments(parser)
+    add_memory_arguments(parser)
     add_output_argument(parser, tuple(FORMATTERS), "text", "report format")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when there is drift")
     add_branch_argument(parser)
@@ -65,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from gitfleet.service.applying import apply_planned, target
 
     link = connection(args)
-    chosen = target(args.repo, args.rev, args.cluster, args.branch)
+    chosen = target(args.repo, args.rev, args.cluster, args.branch, fresh=args.fresh,
+                    now=args.now)
     print_warnings(chosen.warnings)
     result = apply_planned(chosen.planned, chosen.members, link, chosen.previous_files, ApplyOptions(mode="drift"))
     sys.stdout.write(FORMATTERS[args.output](result))

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from gitfleet.cli import exitcodes
-from gitfleet.cli.common import CommandError, add_repo_argument, add_rev_argument
+from gitfleet.cli.common import CommandError, add_memory_arguments, add_repo_argument, add_rev_argument
 from gitfleet.cli.output import add_output_argument, to_json
 
 
@@ -24,6 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("key", help="resource key <apiVersion>/<Kind>/<namespace>/<name>"
                         " (namespace _ for cluster-scoped), e.g. apps/v1/Deployment/shop/web")
     add_rev_argument(parser)
+    add_memory_arguments(parser)
     parser.add_argument("--cluster", action="append", metavar="NAME", help="only this cluster (repeatable)")
     add_output_argument(parser, tuple(FORMATTERS), "text", "output format")
     parser.set_defaults(func=run)
@@ -47,6 +48,7 @@ FORMATTERS = {"text": _text, "json": _json}
 def run(args: argparse.Namespace) -> int:
     from gitfleet.model.keys import ResourceId
     from gitfleet.service.planning import plan_once, require_clusters
+    from gitfleet.service.recall import memory_of
     from gitfleet.service.source import read_repo
 
     try:
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise CommandError(str(err)) from err
     revision = read_repo(args.repo, args.rev, git=False)
-    fleet, plan = plan_once(revision.files, revision.where)
+    fleet, plan = plan_once(revision.files, revision.where, memory_of(revision, fresh=args.fresh, now=args.now))
     chosen = require_clusters(fleet, args.cluster)
     placement = next((p for p in plan.placements if p.resource == args.key), None)
     if placement is None:

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from gitfleet.cli import exitcodes
-from gitfleet.cli.common import add_branch_argument, add_repo_argument, add_rev_argument, print_warnings
+from gitfleet.cli.common import (
+    add_branch_argument,
+    add_memory_arguments,
+    add_repo_argument,
+    add_rev_argument,
+    print_warnings,
+)
 from gitfleet.cli.output import add_output_argument, emit, incompatible, to_json
 from gitfleet.cli.output_dir import write_tree
 from gitfleet.model.plan import Plan
@@ -44,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--push", action="store_true",
                         help="with --commit: push the status branch to the remote 'origin'")
     add_branch_argument(parser)
+    add_memory_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -86,6 +93,7 @@ FORMATTERS = {
 
 def run(args: argparse.Namespace) -> int:
     from gitfleet.service.planning import relocate_warnings, require_clusters
+    from gitfleet.service.recall import memory_of
     from gitfleet.service.source import read_repo
 
     incompatible(
@@ -106,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
         require_commit(revision)
         memory = DiskMemory()
-        render = render_for_status(revision, args.branch, memory, full=bool(args.output_dir))
+        render = render_for_status(revision, args.branch, memory, full=bool(args.output_dir), fresh=args.fresh,
+                                   now=args.now)
         if render.fleet is not None:
             require_clusters(render.fleet, args.cluster)
         print_warnings(relocate_warnings(render.warnings, revision.files, revision.where))
@@ -118,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from gitfleet.redaction import Redactor
     from gitfleet.service.planning import plan_once
 
-    fleet, plan = plan_once(revision.files, revision.where)
+    fleet, plan = plan_once(revision.files, revision.where, memory_of(revision, fresh=args.fresh, now=args.now))
     require_clusters(fleet, args.cluster)
     redactor = Redactor.from_plan(plan)
     print_warnings(tuple(redactor.text(w) for w in relocate_warnings(plan.warnings, revision.files, revision.where)))

@@ -35,6 +35,16 @@ def add_rev_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_memory_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The memory a render schedules with: the status branch's, or none (``--fresh``)."""
+    parser.add_argument("--fresh", action="store_true",
+                        help="schedule as a first scheduling, ignoring the decisions recorded on the status"
+                        " branch (state/)")
+    parser.add_argument("--now", metavar="TIME",
+                        help="the render's clock, RFC 3339 (e.g. 2026-12-04T10:02:11Z; default: now): evictions"
+                        " and eviction tasks are judged at this time, so a render can be reproduced")
+
+
 def add_branch_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument("--branch", help="status branch (default: fleet.yaml spec.statusBranch)")
 

@@ -200,6 +200,19 @@ def read_paths(repo: RepoLike, tip: StatusTip, paths: Iterable[str]) -> dict[str
     return out
 
 
+def read_folder(repo: RepoLike, tip: StatusTip, folder: str) -> dict[str, bytes]:
+    """Every file below ``folder`` of ``tip``'s tree (empty when there is none)."""
+    r, _, _ = _unwrap(repo)
+    try:
+        entry = tip.tree[folder]
+    except KeyError:
+        return {}
+    sub = r[entry.id]
+    if not isinstance(sub, pygit2.Tree):
+        return {}
+    return read_tree(r, sub, folder.rstrip("/") + "/")
+
+
 @dataclass(frozen=True)
 class RenderDelta:
     """A rendered tree given as changes to the rendered files of an earlier status tree

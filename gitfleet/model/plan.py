@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitfleet.model.state import FleetState
+
 
 @dataclass(frozen=True, order=True)
 class ClusterTarget:
@@ -122,6 +124,9 @@ class Plan:
     # Per-cluster failures that produced no manifest (override errors): cluster -> key -> message
     failures: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     explanations: Mapping[str, Explanation] = field(default_factory=dict)
+    # The memory this render leaves for the next (status branch ``state/``); None when
+    # the plan was made without memory (a pure function of the fleet, as in tests).
+    state: FleetState | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``render --format json`` document (DESIGN.md §3), sorted for diffing."""

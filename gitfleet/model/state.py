@@ -87,3 +87,14 @@ class FleetState:
 
 
 EMPTY_STATE = FleetState()
+
+
+@dataclass(frozen=True)
+class PlanMemory:
+    """What a render schedules with: the state recorded by the previous render (empty for
+    a first scheduling, ``--fresh``), the render's clock (``--now``), and the status
+    commit it was read from (named by ``explain``)."""
+
+    state: FleetState
+    now: str
+    recorded_in: str | None = None  # the status commit the state was read from

@@ -13,7 +13,7 @@ plan a few templates of a fleet and get, for each, exactly what ``build_plan`` g
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
@@ -30,6 +30,7 @@ from gitfleet.model.plan import (
 )
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
 from gitfleet.model.resource import Fleet, Template
+from gitfleet.model.state import FleetState, PlanMemory, ResourceState, TaintSeen
 from gitfleet.override.apply import RuleMemo, apply_policies
 from gitfleet.override.select import matching_policies
 from gitfleet.plan.copy import own_writable_parts
@@ -38,6 +39,7 @@ from gitfleet.plan.namespaces import auto_propagated_namespace
 from gitfleet.plan.ownership import add_ownership_labels
 from gitfleet.schedule.errors import CapacityError, WorkloadError
 from gitfleet.schedule.policy_select import select_policy
+from gitfleet.schedule.reschedule import observe_taints, reschedule
 from gitfleet.schedule.scheduler import FilterMemo, schedule
 from gitfleet.schedule.workload import (
     Workload,
@@ -65,6 +67,7 @@ class Decision:
     reason: str | None = None
     depended_by: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    state: ResourceState | None = None  # what to remember of this schedule (with memory)
 
 
 def _labels(template: Template) -> Mapping[str, str]:
@@ -72,11 +75,14 @@ def _labels(template: Template) -> Mapping[str, str]:
 
 
 def decide(
-    template: Template, fleet: Fleet, clusters: Sequence[Cluster], memo: FilterMemo | None = None
+    template: Template, fleet: Fleet, clusters: Sequence[Cluster], memo: FilterMemo | None = None,
+    memory: PlanMemory | None = None, seen: Sequence[TaintSeen] = (),
 ) -> Decision:
     """Which policy places ``template`` and where it goes on its own (before
     propagateDeps); ``memo`` is shared by the templates decided on the same clusters.
-    Raises ``WorkloadError`` or ``CapacityError``."""
+    With ``memory``, scheduled as Karmada reschedules a binding with a previous result
+    (``seen``: the render's first-seen NoExecute taints). Raises ``WorkloadError`` or
+    ``CapacityError``."""
     rid, labels = template.id, _labels(template)
     workload = interpret(template.obj)
     if auto_propagated_namespace(template.obj):
@@ -100,10 +106,42 @@ def decide(
             reason=f"{policy.ref} asks for scheduler {policy.scheduler_name!r}; only"
             f" {DEFAULT_SCHEDULER!r} schedules, so it is left unscheduled (as in Karmada)",
         )
-    result = schedule(rid, workload, policy.placement, clusters, memo)
-    decision = Decision(template, policy, candidates, workload, result, reason=result.error)
+    state: ResourceState | None = None
+    if memory is None:
+        result = schedule(rid, workload, policy.placement, clusters, memo)
+    else:
+        result, state = reschedule(
+            rid, workload, policy.placement, clusters, memory.state.of(rid.key), memory.now,
+            rebalancers=fleet.rebalancers, taints_seen=seen,
+            no_execute_eviction=fleet.settings.no_execute_eviction, memo=memo,
+        )
+    decision = Decision(template, policy, candidates, workload, result, reason=result.error, state=state)
     decision.targets = {t.name: t.replicas for t in result.targets}
+    decision.notes.extend(_memory_notes(result, memory))
     return decision
+
+
+def _memory_notes(result: ScheduleResult, memory: PlanMemory | None) -> list[str]:
+    """What ``explain`` says of the memory: kept or rescheduled, and why; evictions."""
+    if memory is None or result.rescheduled is None:
+        return []
+    where = f"the status commit {memory.recorded_in[:7]}" if memory.recorded_in else "the previous render"
+    said = (f"rescheduled: {result.reason}" if result.rescheduled
+            else f"kept from {where}: {result.reason}")
+    return [said, *result.evictions, *result.warnings]
+
+
+def observed_taints(fleet: Fleet, memory: PlanMemory | None) -> tuple[TaintSeen, ...]:
+    """The first-seen record of NoExecute taints after this render (one per render)."""
+    if memory is None:
+        return ()
+    return observe_taints(fleet.clusters, memory.state.taints, memory.now)
+
+
+def leave_memory(fleet: Fleet, decisions: Mapping[str, Decision], memory: PlanMemory) -> FleetState:
+    """The state this render records: each scheduled resource's, and the taints seen."""
+    return FleetState(resources={k: d.state for k, d in sorted(decisions.items()) if d.state is not None},
+                      taints=observed_taints(fleet, memory))
 
 
 def carried_dependencies(decision: Decision) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -202,16 +240,17 @@ def _suspended(decision: Decision) -> tuple[str, ...]:
     return tuple(sorted(set(policy.suspend_on_clusters) & set(decision.targets)))
 
 
-def decide_all(templates: Iterable[Template], fleet: Fleet) -> dict[str, Decision]:
+def decide_all(templates: Iterable[Template], fleet: Fleet, memory: PlanMemory | None = None) -> dict[str, Decision]:
     """:func:`decide` for each template, by key in sorted order; raises ``InputError``
     carrying every template that cannot be scheduled."""
     clusters = tuple(sorted(fleet.clusters, key=lambda c: c.name))
     memo = FilterMemo()
+    seen = observed_taints(fleet, memory)
     problems: list[Problem] = []
     decisions: dict[str, Decision] = {}
     for template in sorted(templates, key=lambda t: t.key):
         try:
-            decisions[template.key] = decide(template, fleet, clusters, memo)
+            decisions[template.key] = decide(template, fleet, clusters, memo, memory, seen)
         except (WorkloadError, CapacityError) as err:
             pos = template.pos
             problems.append(Problem(pos.path, pos.line, pos.col, f"{template.key}: {err}"))
@@ -295,7 +334,8 @@ def plan_decisions(
         placements=tuple(placements),
         manifests=manifests,
         warnings=tuple(fleet.warnings) + tuple(
-            w for p in placements if (w := placement_warning(decisions[p.resource].template, p, fleet))),
+            w for p in placements
+            if (w := placement_warning(decisions[p.resource].template, p, fleet, decisions[p.resource].result))),
         explanations=explanations,
     )
 
@@ -314,25 +354,31 @@ def placement_of(decision: Decision) -> ResourcePlacement:
     )
 
 
-def placement_problem(template: Template, placement: ResourcePlacement, fleet: Fleet) -> Problem | None:
+def placement_problem(template: Template, placement: ResourcePlacement, fleet: Fleet,
+                      schedule: ScheduleResult | None = None) -> Problem | None:
     """A warning at the template when it goes to no cluster: no policy selects it, its
     policy selects no cluster, or no selected cluster fits (Karmada would leave it
-    unscheduled, and a typo in a selector looks exactly like this). None when it is
-    placed, or when the inventory is empty and nothing could be."""
+    unscheduled, and a typo in a selector looks exactly like this); or when a
+    re-schedule failed and the previous placement was kept (``schedule.warnings``).
+    None when it is placed, or when the inventory is empty and nothing could be."""
+    pos = template.pos
+    if schedule is not None and schedule.warnings:
+        return Problem(pos.path, pos.line, pos.col, f"{placement.resource}: {'; '.join(schedule.warnings)}",
+                       "warning")
     if placement.clusters or not fleet.clusters:
         return None
     why = placement.reason or "no cluster was selected"
-    pos = template.pos
     return Problem(pos.path, pos.line, pos.col, f"{placement.resource} goes to no cluster: {why}", "warning")
 
 
-def placement_warning(template: Template, placement: ResourcePlacement, fleet: Fleet) -> str | None:
+def placement_warning(template: Template, placement: ResourcePlacement, fleet: Fleet,
+                      schedule: ScheduleResult | None = None) -> str | None:
     """:func:`placement_problem` as the plan's warnings hold it."""
-    problem = placement_problem(template, placement, fleet)
+    problem = placement_problem(template, placement, fleet, schedule)
     return str(problem) if problem else None
 
 
-def build_plan(fleet: Fleet) -> Plan:
+def build_plan(fleet: Fleet, memory: PlanMemory | None = None) -> Plan:
     """Compute placements and per-cluster manifests for a loaded fleet.
 
     Raises ``InputError`` when a template cannot be scheduled or rendered for a target
@@ -340,4 +386,6 @@ def build_plan(fleet: Fleet) -> Plan:
     are rejected as a whole rather than half-rendered.
     """
     with paused_gc():  # a long-lived graph is built: see gitfleet.gcpause
-        return plan_decisions(fleet, decide_all(fleet.templates, fleet))
+        decisions = decide_all(fleet.templates, fleet, memory)
+        plan = plan_decisions(fleet, decisions)
+    return plan if memory is None else replace(plan, state=leave_memory(fleet, decisions, memory))

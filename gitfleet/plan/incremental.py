@@ -40,14 +40,16 @@ from gitfleet.errors import InputError
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.links import reported_links
 from gitfleet.load.loader import load_fleet
-from gitfleet.model.plan import Plan
+from gitfleet.model.plan import Plan, ScheduleResult
 from gitfleet.model.resource import Fleet, Template
 from gitfleet.model.source import SourcePos
+from gitfleet.model.state import FleetState, PlanMemory
 from gitfleet.plan.build import (
     Decision,
     carried_dependencies,
     decide_all,
     follow_dependencies,
+    leave_memory,
     placement_of,
     placement_warning,
     plan_decisions,
@@ -58,7 +60,9 @@ from gitfleet.status.layout import (
     manifest_path,
     manifest_yaml,
     placements_yaml,
+    tree_changes,
 )
+from gitfleet.status.state import state_files
 
 _T = TypeVar("_T")
 RECORD_FORMAT = 1
@@ -94,6 +98,8 @@ class RenderRecord:
     warnings: Mapping[str, tuple[str, ...]]  # fleet file -> its warnings, in order
     fleet: Fleet  # the loaded fleet: its globals are reused, its templates when unchanged
     templates: Mapping[str, TemplateRecord]  # resource key -> what it rendered to
+    state: FleetState | None = None  # the memory this render left (None: made without memory)
+    state_in: FleetState | None = None  # the memory it was made with
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class Increment:
     replanned: tuple[str, ...]  # resource keys that were planned again, sorted
     part: Plan  # the plan of the replanned templates alone
     cleared: frozenset[str]  # resource keys whose previous placement and manifests are gone
+    state: FleetState | None = None  # the memory the new render leaves
 
     @property
     def fleet(self) -> Fleet:
@@ -209,22 +216,35 @@ def _template_records(
             files=tuple(owned.get(key, ())),
             deps=deps,
             holders=holders,
-            warning=placement_warning(templates[key], placement, fleet) or "",
+            warning=placement_warning(templates[key], placement, fleet,
+                                      _schedule_of(plan, key)) or "",
         )
     return records, files
 
 
-def render_full(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> tuple[Plan, RenderRecord | None]:
+def _schedule_of(plan: Plan, key: str) -> ScheduleResult | None:
+    explanation = plan.explanations.get(key)
+    return explanation.schedule if explanation is not None else None
+
+
+def render_full(fleet: Fleet, files: Mapping[str, bytes], tool: str,
+                memory: PlanMemory | None = None) -> tuple[Plan, RenderRecord | None]:
     """:func:`gitfleet.plan.build.build_plan` of ``fleet`` (loaded from ``files``) and the
     record of that render, or None when the render cannot be recorded (a warning that
     names no fleet file). Raises what ``build_plan`` raises."""
-    decisions = decide_all(fleet.templates, fleet)
+    decisions = decide_all(fleet.templates, fleet, memory)
     carried = _carried(decisions)
     plan = plan_decisions(fleet, decisions)
-    return plan, record_render(fleet, plan, files, tool, carried)
+    if memory is not None:
+        plan = replace(plan, state=leave_memory(fleet, decisions, memory))
+    record = record_render(fleet, plan, files, tool, carried)
+    if record is None or memory is None:
+        return plan, record
+    return plan, replace(record, state=plan.state, state_in=memory.state)
 
 
-def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> RenderRecord | None:
+def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str,
+                     memory: PlanMemory | None = None) -> RenderRecord | None:
     """The record a full render of ``fleet`` would leave, from its scheduling decisions
     alone: no manifest is rendered and no override evaluated. Enough for an increment
     from it, whose changed templates are planned for real (``gitfleet diff`` starts the
@@ -234,7 +254,7 @@ def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> Ren
     warnings = _attribute(fleet.warnings, sources)
     if warnings is None:
         return None
-    decisions = decide_all(fleet.templates, fleet)
+    decisions = decide_all(fleet.templates, fleet, memory)
     carried = _carried(decisions)
     follow_dependencies(decisions)
     templates: dict[str, TemplateRecord] = {}
@@ -254,10 +274,12 @@ def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str) -> Ren
             files=paths,
             deps=deps,
             holders=holders,
-            warning=placement_warning(decision.template, placement, fleet) or "",
+            warning=placement_warning(decision.template, placement, fleet, decision.result) or "",
         )
     return RenderRecord(tool=tool, sources=sources, global_paths=_global_paths(fleet, files),
-                        warnings={p: tuple(w) for p, w in warnings.items()}, fleet=fleet, templates=templates)
+                        warnings={p: tuple(w) for p, w in warnings.items()}, fleet=fleet, templates=templates,
+                        state=leave_memory(fleet, decisions, memory) if memory is not None else None,
+                        state_in=memory.state if memory is not None else None)
 
 
 def record_render(
@@ -332,12 +354,16 @@ def _merge_warnings(
     return out
 
 
-def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) -> Increment | Fallback:
+def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str,
+                   memory: PlanMemory | None = None) -> Increment | Fallback:
     """The changes to the render recorded in ``record`` that make it the render of
     ``files``, or a :class:`Fallback` when only a full render can tell (a global input
     changed, or the changed files have errors: the full render reports them)."""
     if record.tool != tool:
         return Fallback("gitfleet or a library it renders with changed")
+    why = _memory_blocks(record, memory)
+    if why:
+        return Fallback(why)
     fleet_yaml = files.get(FLEET_FILE)
     if (blob_id(fleet_yaml) if fleet_yaml is not None else None) != record.sources.get(FLEET_FILE):
         return Fallback(f"{FLEET_FILE} changed")
@@ -354,9 +380,9 @@ def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) 
         if isinstance(result, Fallback):
             return result
         loaded = result
-        why = _defines_globals(loaded, changed)
-        if why:
-            return Fallback(why)
+        globals_changed = _defines_globals(loaded, changed)
+        if globals_changed:
+            return Fallback(globals_changed)
         new_templates = [t for t in loaded.templates if t.pos.path in changed]
 
     old_keys = {k for k, t in record.templates.items() if t.path in changed}
@@ -372,15 +398,41 @@ def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) 
         templates=tuple(templates[k] for k in sorted(templates)),
         warnings=tuple(w for p in sorted(warnings) for w in warnings[p]),
     )
-    return _replan(record, fleet, new_templates, old_keys, sources, warnings)
+    if memory is not None and loaded is not None and loaded.rebalancers:
+        return Fallback("a WorkloadRebalancer changed: it can reschedule any resource")
+    return _replan(record, fleet, new_templates, old_keys, sources, warnings, memory)
 
 
-def try_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str) -> Increment | Fallback:
+def _memory_blocks(record: RenderRecord, memory: PlanMemory | None) -> str:
+    """Why the memory forbids an increment ("" when it does not). Unchanged templates keep
+    their decisions only when they would be rescheduled with the very state the record
+    left, and when the clock cannot change them: no NoExecute taint can come due, no
+    eviction task can end, no rebalancer can fire."""
+    if (memory is None) != (record.state is None):
+        return "the render's memory changed (--fresh, or a first render with memory)"
+    if memory is None or record.state is None:
+        return ""
+    # The memory is the one the remembered render left (the next render of a chain), or
+    # the one it was made with (a sibling render, as a diff's head is of its base):
+    # either way an unchanged template is decided as the record says.
+    if memory.state != record.state and memory.state != record.state_in:
+        return "the recorded memory is neither the one the remembered render left nor the one it used"
+    if record.fleet.rebalancers:
+        return "a WorkloadRebalancer is in the fleet: it can reschedule any resource"
+    if any(t.effect == "NoExecute" for c in record.fleet.clusters for t in c.taints):
+        return "a NoExecute taint is in the inventory: evictions depend on the clock"
+    if any(r.eviction_tasks for r in record.state.resources.values()):
+        return "graceful eviction tasks are open: they end with the clock"
+    return ""
+
+
+def try_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str,
+                  memory: PlanMemory | None = None) -> Increment | Fallback:
     """:func:`plan_increment`, with any exception it raises (a bug: inputs it cannot
     handle are Fallbacks already) turned into a failed Fallback, so that the full render
     runs instead and reports whatever is really wrong."""
     try:
-        return plan_increment(record, files, tool)
+        return plan_increment(record, files, tool, memory)
     except Exception as exc:  # noqa: BLE001 - a bug here must not cost the render
         return Fallback(f"incremental render failed ({type(exc).__name__}: {exc})", failed=True)
 
@@ -392,17 +444,18 @@ def _replan(
     old_keys: set[str],
     sources: Mapping[str, str],
     warnings: Mapping[str, tuple[str, ...]],
+    memory: PlanMemory | None = None,
 ) -> Increment | Fallback:
     present = {t.key: t for t in fleet.templates}
     try:
-        decisions = decide_all(new_templates, fleet)
+        decisions = decide_all(new_templates, fleet, memory)
         carried = _carried(decisions)
         # A dependency's placement changes when a workload carrying it changes (either
         # version), so it is planned again, with every carrier attached.
         deps = {d for k in old_keys for d in record.templates[k].deps}
         deps |= {d for ds, _ in carried.values() for d in ds}
         extra = [present[d] for d in sorted(deps) if d in present and d not in decisions]
-        decisions.update(decide_all(extra, fleet))
+        decisions.update(decide_all(extra, fleet, memory))
         carried.update(_carried({t.key: decisions[t.key] for t in extra}))
         attachments: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
         for workload, rec in record.templates.items():
@@ -429,8 +482,15 @@ def _replan(
     templates.update(planned)
     chunks = [templates[k].placement for k in sorted(templates)]
     placements = ("".join(chunks) if chunks else placements_yaml(())).encode()
+    state = record.state
+    if record.state is not None:
+        resources = {k: r for k, r in record.state.resources.items() if k not in cleared}
+        resources.update((k, d.state) for k, d in decisions.items() if d.state is not None)
+        state = replace(record.state, resources=dict(sorted(resources.items())))
+        changes.update(tree_changes(state_files(record.state), state_files(state)))
     new_record = replace(record, sources=dict(sources), warnings=dict(warnings), fleet=fleet,
-                         templates=templates)
+                         templates=templates, state=state,
+                         state_in=memory.state if memory is not None else record.state_in)
     return Increment(
         changes=changes,
         placements=placements,
@@ -440,6 +500,7 @@ def _replan(
         replanned=tuple(sorted(decisions)),
         part=plan,
         cleared=frozenset(cleared),
+        state=state,
     )
 
 
@@ -488,6 +549,7 @@ def patch_plan(previous: Plan, increment: Increment) -> Plan:
         warnings=increment.warnings,
         failures={c: f for c, f in failures.items() if f},
         explanations=explanations,
+        state=increment.state,
     )
 
 

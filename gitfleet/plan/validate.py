@@ -38,7 +38,8 @@ def _problems(files: Mapping[str, bytes]) -> set[Problem]:
         else:
             templates = {t.key: t for t in fleet.templates}
             for placement in plan.placements:
-                problem = placement_problem(templates[placement.resource], placement, fleet)
+                problem = placement_problem(templates[placement.resource], placement, fleet,
+                                            plan.explanations[placement.resource].schedule)
                 if problem is not None:
                     problems.add(problem)
     return problems

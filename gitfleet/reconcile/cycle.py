@@ -47,6 +47,7 @@ from gitfleet.redaction import Redactor
 from gitfleet.service.applying import apply_planned
 from gitfleet.service.members import Connection, Members, select_members
 from gitfleet.service.planning import Planned, plan_files
+from gitfleet.service.recall import memory_of
 from gitfleet.service.recording import StatusTree, read_status, record_results
 from gitfleet.service.source import SourceRevision
 
@@ -233,11 +234,15 @@ class Reconciler:
         return self._source
 
     def _load(self, source: GitSource, revision: str) -> Desired:
-        """Plan ``revision``: from the last good plan when only templates changed (the
-        same plan a full render gives), else in full. Raises ``GitfleetError``."""
+        """Plan ``revision`` with the memory the status branch records: from the last good
+        plan when only templates changed (the same plan a full render gives), else in
+        full. Raises ``GitfleetError``."""
         files = source.files_at(revision)
         previous = self._memory.desired
-        planned = plan_files(files, previous.planned if previous else None, keep_tree=True, remember=True)
+        revision_read = SourceRevision(source, files, revision, revision, False)
+        memory = memory_of(revision_read, self.config.status_branch)
+        planned = plan_files(files, previous.planned if previous else None, keep_tree=True, remember=True,
+                             memory=memory)
         if planned.mode == "full":
             log.debug("full render: %s", planned.reason)
         fleet = planned.fleet
@@ -250,7 +255,7 @@ class Reconciler:
         for warning in planned.plan.warnings:
             log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
                       message=planned.redactor.text(str(warning)))
-        return Desired(SourceRevision(source, files, revision, revision, False), planned, members)
+        return Desired(revision_read, planned, members)
 
     def _clusters_key(self, desired: Desired) -> str:
         """Identifies the cluster set: the clusters chosen and how they are reached."""

@@ -11,6 +11,7 @@ from gitfleet.apply.result import FleetResult
 from gitfleet.apply.session import run_apply
 from gitfleet.service.members import Connection, Members, connected, select_members
 from gitfleet.service.planning import Planned, plan_files, relocate_warnings
+from gitfleet.service.recall import memory_of
 from gitfleet.service.recording import StatusTree, read_status
 from gitfleet.service.source import SourceRevision, read_repo
 
@@ -38,11 +39,12 @@ class Target:
 
 
 def target(repo: str, rev: str | None, clusters: list[str] | None, branch: str | None = None, *,
-           departed: bool = False, keep_tree: bool = False) -> Target:
+           departed: bool = False, keep_tree: bool = False, fresh: bool = False, now: str | None = None) -> Target:
     """REPO at ``rev`` planned, and the members ``clusters`` names (default: every Push
     member; with ``departed``, also those that left the inventory but are recorded)."""
     revision = read_repo(repo, rev)
-    planned = plan_files(revision.files, where=revision.where, keep_tree=keep_tree)
+    memory = memory_of(revision, branch, fresh=fresh, now=now)
+    planned = plan_files(revision.files, where=revision.where, keep_tree=keep_tree, memory=memory)
     name = branch or planned.fleet.settings.status_branch
     previous = read_status(revision.git, name)
     members = select_members(planned.fleet, clusters, previous.files if previous else None, departed=departed)

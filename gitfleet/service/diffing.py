@@ -32,9 +32,11 @@ from gitfleet.git.source import GitSource
 from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
+from gitfleet.model.state import PlanMemory
 from gitfleet.plan.incremental import Increment, RenderRecord, record_decisions, try_increment
 from gitfleet.service.memory import IN_PROCESS, RenderMemory
 from gitfleet.service.planning import Planned, load, plan_files
+from gitfleet.service.recall import memory_of
 from gitfleet.service.source import SourceRevision, read_revision
 from gitfleet.status.layout import PLACEMENTS_FILE, tree_to_placements
 
@@ -50,31 +52,34 @@ class SideInvalid(GitfleetError):
 
 
 def diff_revisions(source: GitSource, base_rev: str, head_rev: str | None, context: int = 3,
-                   memory: RenderMemory | None = None) -> PlanDiff:
-    """What merging ``head_rev`` (None: the working tree) into ``base_rev`` changes.
-    Raises :class:`SideInvalid` for an invalid side (the head's problems first: they
-    are what a pull request's author needs)."""
+                   memory: RenderMemory | None = None, *, fresh: bool = False, now: str | None = None) -> PlanDiff:
+    """What merging ``head_rev`` (None: the working tree) into ``base_rev`` changes to the
+    fleet as the status branch records it now: both sides are scheduled with the recorded
+    memory (none with ``fresh``) at the clock ``now``. Raises :class:`SideInvalid` for an
+    invalid side (the head's problems first: they are what a pull request's author needs)."""
     base, head = read_revision(source, base_rev), read_revision(source, head_rev)
-    found = diff_from_record(source, base, head, memory, context) if memory is not None else None
+    recalled = memory_of(base, fresh=fresh, now=now)
+    found = diff_from_record(source, base, head, memory, context, recalled) if memory is not None else None
     if found is None:
-        found = _diff_from_decisions(base, head, context)
-    return found if found is not None else _diff_planned(base, head, context)
+        found = _diff_from_decisions(base, head, context, recalled)
+    return found if found is not None else _diff_planned(base, head, context, recalled)
 
 
 def diff_from_record(source: GitSource, base: SourceRevision, head: SourceRevision, memory: RenderMemory,
-                     context: int = 3) -> PlanDiff | None:
+                     context: int = 3, recalled: PlanMemory | None = None) -> PlanDiff | None:
     """Path 1: the head against the render of ``base`` that the status branch holds; None
     when it does not hold it, memory has no record of it, or the head needs a full plan."""
     from gitfleet.git.statusbranch import read_paths, read_status_tip
     from gitfleet.status.layout import status_branch_name
 
+    recalled = recalled or memory_of(base)
     tip = read_status_tip(source, status_branch_name(base.files.get(FLEET_FILE)))
     if tip is None:
         return None
     record, _ = memory.recall(source, tip.render_key)
-    if record is None or not _renders(record, base.files, memory.tool):
+    if record is None or not _renders(record, base.files, memory.tool, recalled):
         return None
-    step = try_increment(record, head.files, memory.tool)
+    step = try_increment(record, head.files, memory.tool, recalled)
     if not isinstance(step, Increment):
         return None
     touched = _touched(step)
@@ -85,25 +90,27 @@ def diff_from_record(source: GitSource, base: SourceRevision, head: SourceRevisi
     return _compare(record, _parse(read), step, touched, base, head, context)
 
 
-def _renders(record: RenderRecord, files: Mapping[str, bytes], tool: str) -> bool:
-    """Whether ``record`` is the render of exactly ``files``."""
-    same = try_increment(record, files, tool)
+def _renders(record: RenderRecord, files: Mapping[str, bytes], tool: str, recalled: PlanMemory | None) -> bool:
+    """Whether ``record`` is the render of exactly ``files`` with this memory."""
+    same = try_increment(record, files, tool, recalled)
     return isinstance(same, Increment) and not same.changes and not same.replanned
 
 
-def _diff_from_decisions(base: SourceRevision, head: SourceRevision, context: int) -> PlanDiff | None:
+def _diff_from_decisions(base: SourceRevision, head: SourceRevision, context: int,
+                         recalled: PlanMemory | None = None) -> PlanDiff | None:
     """Path 2: the base scheduled, not rendered; None when a full plan is needed."""
+    recalled = recalled or memory_of(base)
     try:
         fleet = load(base.files)
-        record = record_decisions(fleet, base.files, IN_PROCESS)
+        record = record_decisions(fleet, base.files, IN_PROCESS, recalled)
     except (InputError, NoFleetRepoError):
         return None  # the full path reports it, the head's problems first
     if record is None:
         return None
-    step = try_increment(record, head.files, IN_PROCESS)
+    step = try_increment(record, head.files, IN_PROCESS, recalled)
     if not isinstance(step, Increment):
         return None
-    back = try_increment(step.record, base.files, IN_PROCESS)
+    back = try_increment(step.record, base.files, IN_PROCESS, recalled)
     if not isinstance(back, Increment):
         return None  # a changed template of the base does not plan: the full path says so
     touched = _touched(step) | _touched(back)
@@ -163,9 +170,9 @@ def _empty_fleet() -> Fleet:
     return load_fleet({"fleet.yaml": b"apiVersion: gitfleet.io/v1alpha1\nkind: Fleet\nmetadata: {name: empty}\n"})
 
 
-def _plan(revision: SourceRevision, previous: Planned | None = None) -> Planned:
+def _plan(revision: SourceRevision, previous: Planned | None = None, recalled: PlanMemory | None = None) -> Planned:
     try:
-        return plan_files(revision.files, previous, where=revision.where, remember=previous is None)
+        return plan_files(revision.files, previous, where=revision.where, remember=previous is None, memory=recalled)
     except NoFleetRepoError:
         if previous is None:
             raise
@@ -177,16 +184,18 @@ def _plan(revision: SourceRevision, previous: Planned | None = None) -> Planned:
         raise SideInvalid(revision.label, [Problem("<fleet>", 0, 0, str(err))], revision.where) from None
 
 
-def _diff_planned(base_side: SourceRevision, head_side: SourceRevision, context: int) -> PlanDiff:
+def _diff_planned(base_side: SourceRevision, head_side: SourceRevision, context: int,
+                  recalled: PlanMemory | None = None) -> PlanDiff:
+    recalled = recalled or memory_of(base_side)
     try:
-        base = _plan(base_side)
+        base = _plan(base_side, recalled=recalled)
     except SideInvalid:
-        _plan(head_side)  # an invalid head is reported before an invalid base
+        _plan(head_side, recalled=recalled)  # an invalid head is reported before an invalid base
         raise
     except NoFleetRepoError:
         # The pull request that creates the fleet repo: everything is new.
         base = Planned(_empty_fleet(), Plan(placements=(), manifests={}), None, reason="no fleet repo at the base")
-    head = _plan(head_side, base)
+    head = _plan(head_side, base, recalled)
     only = head.replanned if head.mode == "incremental" else None
     return diff_plans(
         base.plan, head.plan, head.fleet.settings.apply.max_prune_fraction,

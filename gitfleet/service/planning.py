@@ -22,6 +22,7 @@ from gitfleet.load.discover import FLEET_FILE, NoFleetRepoError
 from gitfleet.load.loader import load_fleet
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
+from gitfleet.model.state import PlanMemory
 from gitfleet.plan.build import build_plan
 from gitfleet.plan.incremental import (
     Fallback,
@@ -71,14 +72,15 @@ def load(files: Mapping[str, bytes], where: str = "") -> Fleet:
 
 
 def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, where: str = "",
-               keep_tree: bool = False, remember: bool = False) -> Planned:
+               keep_tree: bool = False, remember: bool = False, memory: PlanMemory | None = None) -> Planned:
     """Plan ``files``: from ``previous`` when only templates changed (the same plan a
     full render gives), else in full. ``keep_tree`` builds the masked status tree now
     (and keeps it up to date incrementally next time); ``remember`` keeps the record a
-    next increment starts from. Raises ``InputError``."""
+    next increment starts from; ``memory`` is the state the decisions are remembered in
+    (None: a plan without memory). Raises ``InputError``."""
     with located(where):
         if previous is not None and previous.record is not None:
-            outcome = try_increment(previous.record, files, previous.record.tool)
+            outcome = try_increment(previous.record, files, previous.record.tool, memory)
             if isinstance(outcome, Increment):
                 plan = patch_plan(previous.plan, outcome)
                 touched = outcome.cleared | set(outcome.replanned)
@@ -100,18 +102,18 @@ def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, w
         fleet = load_fleet(files)
         record: RenderRecord | None = None
         if remember:
-            plan, record = render_full(fleet, files, IN_PROCESS)
+            plan, record = render_full(fleet, files, IN_PROCESS, memory)
         else:
-            plan = build_plan(fleet)
+            plan = build_plan(fleet, memory)
         tree = plan_to_tree(mask_plan(plan)) if keep_tree else None
         return Planned(fleet, plan, record, "full", reason, frozenset(), Redactor.from_plan(plan), tree)
 
 
-def plan_once(files: Mapping[str, bytes], where: str = "") -> tuple[Fleet, Plan]:
+def plan_once(files: Mapping[str, bytes], where: str = "", memory: PlanMemory | None = None) -> tuple[Fleet, Plan]:
     """A full plan, nothing remembered (``explain``, ``validate``)."""
     with located(where):
         fleet = load_fleet(files)
-        return fleet, build_plan(fleet)
+        return fleet, build_plan(fleet, memory)
 
 
 @dataclass(frozen=True)
@@ -132,19 +134,22 @@ class StatusRender:
 
 
 def render_for_status(revision: SourceRevision, branch: str | None, memory: RenderMemory,
-                      *, full: bool = False) -> StatusRender:
-    """Render ``revision`` for its status branch (``branch``, default fleet.yaml's):
+                      *, full: bool = False, fresh: bool = False, now: str | None = None) -> StatusRender:
+    """Render ``revision`` for its status branch (``branch``, default fleet.yaml's),
+    scheduling with the memory that branch records (none with ``fresh``) at ``now``:
     incrementally from the remembered render of the branch tip when there is one and no
     global input changed, else (or with ``full``) in full. Raises ``InputError`` for an
     invalid fleet repo."""
     from gitfleet.git.statusbranch import RenderDelta
+    from gitfleet.service.recall import memory_of
 
     files = revision.files
     guess = branch or status_branch_name(files.get(FLEET_FILE))
+    plan_memory = memory_of(revision, guess, fresh=fresh, now=now)
     tip, record, reason = (None, None, "asked for") if full else _remembered(revision, guess, memory)
     with located(revision.where):
         if record is not None and tip is not None:
-            outcome = try_increment(record, files, memory.tool)
+            outcome = try_increment(record, files, memory.tool, plan_memory)
             if isinstance(outcome, Fallback) and outcome.failed:
                 log.warning("%s; rendering in full", outcome.reason)
             if isinstance(outcome, Fallback):
@@ -159,7 +164,7 @@ def render_for_status(revision: SourceRevision, branch: str | None, memory: Rend
                                     outcome.replanned)
         log.info("full render: %s", reason)
         fleet = load_fleet(files)
-        plan, new_record = render_full(fleet, files, memory.tool)
+        plan, new_record = render_full(fleet, files, memory.tool, plan_memory)
     if new_record is None:
         reason += "; this render cannot be remembered (a warning names no fleet file)"
     return StatusRender(revision, branch or fleet.settings.status_branch, plan_to_tree(mask_plan(plan)),

@@ -97,9 +97,10 @@ def read_revision(source: GitSource, rev: str | None) -> SourceRevision:
 
 
 def read_repo(repo: str, rev: str | None = None, *, git: bool = True) -> SourceRevision:
-    """REPO at ``rev``. Without ``git``, a folder with no ``rev`` is read from disk
-    without opening Git (for commands that record nothing)."""
-    if not git and rev is None and not is_remote(repo):
+    """REPO at ``rev``. Without ``git``, a folder outside any Git work tree is read from
+    disk without loading libgit2 (a folder in Git is opened: its status branch holds
+    the memory every render schedules with)."""
+    if not git and rev is None and not is_remote(repo) and not _in_git(repo):
         from gitfleet.git.worktree import read_directory
 
         _check_folder(repo)
@@ -115,3 +116,9 @@ def _where(source: GitSource) -> str:
         return ""
     where = os.path.normpath(source.display)
     return "" if where == "." else where
+
+
+def _in_git(folder: str) -> bool:
+    from gitfleet.service.recall import in_git
+
+    return in_git(folder)

@@ -154,6 +154,10 @@ def plan_to_tree(plan: Plan) -> dict[str, bytes]:
                 )
             owners[path] = key
             files[path] = manifest_yaml(manifest).encode()
+    if plan.state is not None:
+        from gitfleet.status.state import state_files  # it builds on this module's paths
+
+        files.update(state_files(plan.state))
     return files
 
 

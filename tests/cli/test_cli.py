@@ -54,7 +54,7 @@ def test_render_output_dir_writes_status_layout_and_replaces_it(
     assert run(capsys, "render", str(make_repo(GOOD)), "--output-dir", str(out_dir))[0] == 0
     files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
     assert files == ["clusters/a/shop/apps.Deployment.web.yaml", "clusters/b/shop/apps.Deployment.web.yaml",
-                     "placements.yaml"]
+                     "placements.yaml", "state/fleet.yaml", "state/resources/shop/apps.Deployment.web.yaml"]
     (out_dir / "clusters/a/shop/stale.yaml").write_text("x")
     assert run(capsys, "render", str(make_repo(GOOD)), "--output-dir", str(out_dir))[0] == 0
     assert not (out_dir / "clusters/a/shop/stale.yaml").exists()

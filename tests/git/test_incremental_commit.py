@@ -24,6 +24,7 @@ from gitfleet.git.treebuild import FileData, read_tree, update_tree, write_tree
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
 from gitfleet.service.memory import DiskMemory
+from gitfleet.service.recall import read_memory
 from gitfleet.service.planning import render_for_status
 from gitfleet.service.recording import record_plan, record_render
 from gitfleet.service.source import read_repo
@@ -55,9 +56,12 @@ def render_commit(r: pygit2.Repository, rev: str | None = None) -> tuple[bool, s
 
 
 def assert_equals_full_render(r: pygit2.Repository, rev: str | None = None) -> None:
-    """The status tip's rendered files are those of a from-scratch render, blob for blob."""
+    """The status tip's rendered files are those of a full render, blob for blob. The
+    full render schedules with the memory the tip records: a render is a fixed point of
+    its own memory, so that gives the tip again, ``state/`` included."""
     files = open_source(r.workdir).files(rev)
-    record_plan(read_repo(r.workdir, rev), build_plan(load_fleet(files)), FULL, False)
+    memory = read_memory(open_source(r.workdir), BRANCH)
+    record_plan(read_repo(r.workdir, rev), build_plan(load_fleet(files), memory), FULL, False)
     tip, full = read_status_tip(r, BRANCH), read_status_tip(r, FULL)
     assert tip is not None and full is not None
     assert tip.render_key == full.render_key

@@ -13,10 +13,12 @@ from pathlib import Path
 import pygit2
 import pytest
 
+from gitfleet.git.source import open_source
 from gitfleet.git.statusbranch import read_status_commit
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
 from gitfleet.reconcile import Reconciler, RunConfig
+from gitfleet.service.recall import read_memory
 from gitfleet.status.layout import is_rendered_path, plan_to_tree
 from tests.fleetrepo import SIG, FleetRepo
 from tests.reconcile.fleet import BROKEN_POLICY, fleet_files
@@ -30,9 +32,11 @@ def pull_fleet(**kwargs: object) -> dict[str, str | None]:
     return {p: t.replace("syncMode: Push", "syncMode: Pull") if t else t for p, t in files.items()}
 
 
-def full_render(files: dict[str, str | None]) -> dict[str, bytes]:
-    """The rendered part of the status tree a from-scratch render of ``files`` gives."""
-    return plan_to_tree(build_plan(load_fleet({p: t.encode() for p, t in files.items() if t is not None})))
+def full_render(files: dict[str, str | None], repo: FleetRepo) -> dict[str, bytes]:
+    """The rendered part of the status tree a full render of ``files`` gives, scheduled
+    with the memory the status branch records (a render is a fixed point of its own)."""
+    memory = read_memory(open_source(str(repo.path)), BRANCH)
+    return plan_to_tree(build_plan(load_fleet({p: t.encode() for p, t in files.items() if t is not None}), memory))
 
 
 def recorded(repo: FleetRepo) -> dict[str, bytes]:
@@ -66,7 +70,7 @@ def test_each_commit_records_what_a_full_render_gives(fleet_repo: FleetRepo, rec
         report = reconciler.run_cycle()
         assert (report.outcome, report.revision, report.render, report.error) == ("applied", sha, mode, None), what
         assert report.status_commit is not None, what
-        assert recorded(fleet_repo) == full_render(files), what
+        assert recorded(fleet_repo) == full_render(files, fleet_repo), what
         assert {"render", "record"} <= report.phases.keys(), what
 
 
@@ -81,7 +85,7 @@ def test_an_invalid_commit_in_between_keeps_the_last_good_plan(fleet_repo: Fleet
     sha = fleet_repo.commit(fixed)
     report = reconciler.run_cycle()
     assert (report.outcome, report.revision, report.render) == ("applied", sha, "incremental")
-    assert recorded(fleet_repo) == full_render(fixed)
+    assert recorded(fleet_repo) == full_render(fixed, fleet_repo)
 
 
 def test_a_status_branch_moved_by_someone_else_is_read_again(fleet_repo: FleetRepo,
@@ -109,7 +113,7 @@ def test_a_status_branch_moved_by_someone_else_is_read_again(fleet_repo: FleetRe
     assert status is not None and status.sha == report.status_commit
     new = repo[status.sha]
     assert isinstance(new, pygit2.Commit) and new.parent_ids == [other]
-    assert {p: b for p, b in status.files.items() if is_rendered_path(p)} == full_render(files)
+    assert {p: b for p, b in status.files.items() if is_rendered_path(p)} == full_render(files, fleet_repo)
     assert status.files["status/note.yaml"] == b"note: kept\n"
 
 
