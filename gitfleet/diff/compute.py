@@ -11,7 +11,7 @@ from typing import Any
 
 from gitfleet.diff.model import ADDED, CHANGED, REMOVED, ClusterDiff, ObjectChange, PlacementChange, PlanDiff
 from gitfleet.model.keys import ResourceId
-from gitfleet.model.plan import ClusterTarget, Plan, ResourcePlacement
+from gitfleet.model.plan import ClusterTarget, Explanation, Plan, ResourcePlacement
 from gitfleet.redaction import mask_manifests
 from gitfleet.status.layout import manifest_path, manifest_yaml
 
@@ -86,6 +86,27 @@ def diff_cluster(
 
 def _targets(targets: Iterable[ClusterTarget]) -> str:
     return ", ".join(t.name if t.replicas is None else f"{t.name} ({t.replicas})" for t in targets) or "nothing"
+
+
+_MOVES = ("moved", "replicas", "placed", "unplaced")
+
+
+def _cause(explanation: Explanation | None) -> str:
+    """Why the scheduler decided as it did, when it rescheduled with memory (the trigger,
+    and any eviction): what a reviewer needs next to a placement that moves."""
+    schedule = explanation.schedule if explanation is not None else None
+    if schedule is None or schedule.rescheduled is None:
+        return ""
+    parts = list(schedule.evictions)
+    if schedule.rescheduled and schedule.reason:
+        parts.insert(0, schedule.reason)
+    return "; ".join(parts)
+
+
+def _with_cause(change: PlacementChange, cause: str) -> PlacementChange:
+    if not cause or change.type not in _MOVES:
+        return change
+    return replace(change, text=f"{change.text} ({cause})", cause=cause)
 
 
 def placement_changes(base: ResourcePlacement | None, head: ResourcePlacement | None) -> list[PlacementChange]:
@@ -173,9 +194,10 @@ def diff_plans(
             clusters.append(replace(diff, failures=failures, state=state))
     base_p = {p.resource: p for p in base.placements}
     head_p = {p.resource: p for p in head.placements}
-    placements = []
+    placements: list[PlacementChange] = []
     for resource in sorted((base_p.keys() | head_p.keys()) if only is None else (only & (base_p.keys() | head_p.keys()))):
-        placements.extend(placement_changes(base_p.get(resource), head_p.get(resource)))
+        cause = _cause(head.explanations.get(resource))
+        placements.extend(_with_cause(c, cause) for c in placement_changes(base_p.get(resource), head_p.get(resource)))
     old_warnings = set(base.warnings)
     return PlanDiff(
         clusters=tuple(clusters),

@@ -72,9 +72,12 @@ class PlacementChange:
     cluster: str | None = None  # for ``replicas``
     old: Any = None
     new: Any = None
+    cause: str = ""  # why the scheduler moved it (memory: the trigger, an eviction), when known
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"resource": self.resource, "type": self.type, "text": self.text}
+        if self.cause:
+            out["cause"] = self.cause
         if self.type in ("moved", "added", "removed", "placed", "unplaced"):
             out["from"] = list(self.clusters_from)
             out["to"] = list(self.clusters_to)

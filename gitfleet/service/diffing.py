@@ -155,7 +155,8 @@ def _compare(record: RenderRecord, base_touched: Mapping[str, Manifests], step: 
     clusters = [c.name for c in step.fleet.clusters]
     return diff_plans(
         Plan(placements=placements, manifests=old, warnings=warnings),
-        Plan(placements=step.part.placements, manifests=new, warnings=step.warnings, failures=step.part.failures),
+        Plan(placements=step.part.placements, manifests=new, warnings=step.warnings, failures=step.part.failures,
+             explanations=step.part.explanations),
         step.fleet.settings.apply.max_prune_fraction, base_clusters=clusters, head_clusters=clusters,
         base_label=base.label, head_label=head.label, context=context, only=touched,
     )
