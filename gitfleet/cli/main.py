@@ -93,6 +93,9 @@ def _verb_parser(parser: argparse.ArgumentParser, command: str | None) -> argpar
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; ``argv=None`` is the process's own command line (then the process
+    ends with it, which lets a one-shot verb skip the garbage collector's last walk)."""
+    ending = argv is None
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
     args, extra = parser.parse_known_args(argv)
@@ -108,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code = int(args.func(args))
-        if args.command not in LONG_LIVED:
+        if ending and args.command not in LONG_LIVED:
             # A one-shot verb is done: without this, interpreter shutdown walks every parse
             # cache still alive (seconds on a 10,000-cluster fleet).
             gc.freeze()
