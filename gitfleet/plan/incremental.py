@@ -100,6 +100,7 @@ class RenderRecord:
     templates: Mapping[str, TemplateRecord]  # resource key -> what it rendered to
     state: FleetState | None = None  # the memory this render left (None: made without memory)
     state_in: FleetState | None = None  # the memory it was made with
+    now: str | None = None  # the clock it was made at (with memory)
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def render_full(fleet: Fleet, files: Mapping[str, bytes], tool: str,
     record = record_render(fleet, plan, files, tool, carried)
     if record is None or memory is None:
         return plan, record
-    return plan, replace(record, state=plan.state, state_in=memory.state)
+    return plan, replace(record, state=plan.state, state_in=memory.state, now=memory.now)
 
 
 def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str,
@@ -279,7 +280,8 @@ def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str,
     return RenderRecord(tool=tool, sources=sources, global_paths=_global_paths(fleet, files),
                         warnings={p: tuple(w) for p, w in warnings.items()}, fleet=fleet, templates=templates,
                         state=leave_memory(fleet, decisions, memory) if memory is not None else None,
-                        state_in=memory.state if memory is not None else None)
+                        state_in=memory.state if memory is not None else None,
+                        now=memory.now if memory is not None else None)
 
 
 def record_render(
@@ -417,6 +419,11 @@ def _memory_blocks(record: RenderRecord, memory: PlanMemory | None) -> str:
     # either way an unchanged template is decided as the record says.
     if memory.state != record.state and memory.state != record.state_in:
         return "the recorded memory is neither the one the remembered render left nor the one it used"
+    # A sibling's clock matters: the resources the remembered render scheduled anew are
+    # recorded with its time (lastScheduled), where this render would record its own. The
+    # next render of a chain reschedules them to the same result, which moves no time.
+    if memory.state != record.state and memory.now != record.now:
+        return "the remembered render used this memory at another time (--now)"
     if record.fleet.rebalancers:
         return "a WorkloadRebalancer is in the fleet: it can reschedule any resource"
     if any(t.effect == "NoExecute" for c in record.fleet.clusters for t in c.taints):
@@ -490,7 +497,8 @@ def _replan(
         changes.update(tree_changes(state_files(record.state), state_files(state)))
     new_record = replace(record, sources=dict(sources), warnings=dict(warnings), fleet=fleet,
                          templates=templates, state=state,
-                         state_in=memory.state if memory is not None else record.state_in)
+                         state_in=memory.state if memory is not None else record.state_in,
+                         now=memory.now if memory is not None else record.now)
     return Increment(
         changes=changes,
         placements=placements,

@@ -363,8 +363,8 @@ def tracked(repo: pygit2.Repository) -> list[str]:
 
 
 @pytest.mark.parametrize(("name", "steps", "reason"), [
-    ("scale-up", 2, "a new cluster, a label change, a NoSchedule taint or a capacity change does not"
-                    " reschedule a Divided workload"),
+    ("scale-up", 2, ("a new cluster, a label change, a NoSchedule taint or a capacity change does not"
+                     " reschedule a Divided workload")),
     ("rebalancer", 4, "no trigger"),
 ])
 def test_explain_names_the_status_commit_a_kept_placement_comes_from(
