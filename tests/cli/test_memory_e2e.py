@@ -12,6 +12,7 @@ same commit at the same clock again commits nothing and prints the same placemen
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.git.repos import commit, init
 pytestmark = pytest.mark.git
 
 BRANCH = "gitfleet/status"
+PLANNING_LOG = "gitfleet.service.planning"
 WEB = "apps/v1/Deployment/shop/web"
 API = "apps/v1/Deployment/shop/api"
 T0 = "2026-12-04T10:00:00Z"
@@ -63,9 +65,7 @@ spec:
       labelSelector: {{matchLabels: {{env: prod}}}}
 {tolerations}    replicaScheduling:
       replicaSchedulingType: Divided
-      replicaDivisionPreference: Weighted
-      weightPreference: {{dynamicWeight: AvailableReplicas}}
----
+{division}---
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {{name: api, namespace: shop}}
@@ -78,6 +78,11 @@ spec:
 {tolerations}    replicaScheduling:
       replicaSchedulingType: Duplicated
 """
+
+DYNAMIC = """      replicaDivisionPreference: Weighted
+      weightPreference: {dynamicWeight: AvailableReplicas}
+"""
+AGGREGATED = "      replicaDivisionPreference: Aggregated\n"
 
 # Both policies tolerate the unreachable taint for 300 s (§5 rule 2).
 TOLERATE_300 = f"""    clusterTolerations:
@@ -132,11 +137,12 @@ def clusters(**free: int) -> Files:
     return {f"clusters/{name}.yaml": cluster(name, n) for name, n in free.items()}
 
 
-def base(replicas: int, *, tolerations: str = "", fleet: str = FLEET, **free: int) -> Files:
+def base(replicas: int, *, tolerations: str = "", fleet: str = FLEET, division: str = DYNAMIC,
+         **free: int) -> Files:
     return {
         "fleet.yaml": fleet,
         **clusters(**free),
-        "policies/apps.yaml": POLICIES.format(tolerations=tolerations),
+        "policies/apps.yaml": POLICIES.format(tolerations=tolerations, division=division),
         "templates/web.yaml": web(replicas),
         "templates/api.yaml": DEPLOYMENT.format(name="api", replicas=2, requests=""),
     }
@@ -229,6 +235,14 @@ SEQUENCES: dict[str, list[Step]] = {
         Step(T1, {WEB: {"m1": 3, "m2": 3}, API: duplicated("m1", "m2")},
              {"clusters/m3.yaml": None, **clusters(m1=20, m2=2)}),
     ],
+    # §3.4 [aggregated-scale-up-stays-on-previous]: 4/8, free 6/6/20, 12 -> 24: the
+    # clusters holding replicas come first and cover the delta: 10/14, m3 unused.
+    "aggregated-scale-up": [
+        Step(T0, {WEB: {"m1": 4, "m2": 8}, API: duplicated("m1", "m2", "m3")},
+             base(12, division=AGGREGATED, m1=4, m2=8, m3=0)),
+        Step(T1, {WEB: {"m1": 4, "m2": 8}, API: duplicated("m1", "m2", "m3")}, clusters(m1=6, m2=6, m3=20)),
+        Step(T2, {WEB: {"m1": 10, "m2": 14}, API: duplicated("m1", "m2", "m3")}, {"templates/web.yaml": web(24)}),
+    ],
     # §3.5, §7 [rebalancer-fresh-dynamic-once]: m2 holds 3, free 20/10; a rebalancer fires
     # once, Fresh: weights 20:(10+3) -> 2/1. Left in place, it does not fire again (a
     # fresh schedule after m2's capacity grew would give 1/2).
@@ -239,6 +253,15 @@ SEQUENCES: dict[str, list[Step]] = {
              {"ops/rebalance.yaml": REBALANCER.format(created="2026-12-04T11:30:00Z")}),
         Step(T3, {WEB: {"m1": 2, "m2": 1}, API: duplicated("m1", "m2")}, clusters(m2=100)),
     ],
+    # A rebalancer without creationTimestamp fires too (once): a rebalancer that never
+    # fires would silently do nothing.
+    "rebalancer-without-time": [
+        Step(T0, {WEB: {"m2": 3}, API: duplicated("m1", "m2")}, base(3, m1=0, m2=10)),
+        Step(T1, {WEB: {"m1": 2, "m2": 1}, API: duplicated("m1", "m2")},
+             {"ops/rebalance.yaml": REBALANCER.format(created="").replace('  creationTimestamp: ""\n', ""),
+              **clusters(m1=20)}),
+        Step(T2, {WEB: {"m1": 2, "m2": 1}, API: duplicated("m1", "m2")}, clusters(m2=100)),
+    ],
     # --fresh is first scheduling (today's behaviour): 24 over 10/10/10 -> 8/8/8, and
     # recorded so; the next render keeps it.
     "fresh": [
@@ -248,20 +271,31 @@ SEQUENCES: dict[str, list[Step]] = {
         Step(T2, {WEB: {"m1": 8, "m2": 8, "m3": 8}, API: duplicated("m1", "m2", "m3", replicas=3)},
              {"templates/api.yaml": DEPLOYMENT.format(name="api", replicas=3, requests="")}),
     ],
+    # --fresh after a first render, a template edit only, an hour later: it records
+    # (state/, lastScheduled) what a full render records, as the twin checks.
+    "fresh-template-edit": [
+        steady_start(),
+        Step(T1, {WEB: {"m1": 2, "m2": 4, "m3": 6}, API: duplicated("m1", "m2", "m3", replicas=3)},
+             {"templates/api.yaml": DEPLOYMENT.format(name="api", replicas=3, requests="")}, fresh=True),
+    ],
 }
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def cli(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> str:
-    """``gitfleet ARGV`` in process; its stdout."""
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> tuple[str, str]:
+    """``gitfleet ARGV`` in process; its stdout and stderr."""
     capsys.readouterr()
     got = main(list(argv))
     out = capsys.readouterr()
     assert got == code, out.err
     assert "Traceback" not in out.err
-    return out.out
+    return out.out, out.err
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> str:
+    return run_cli(capsys, *argv, code=code)[0]
 
 
 def as_placements(items: Any) -> Placements:
@@ -283,17 +317,55 @@ def rendered(capsys: pytest.CaptureFixture[str], root: str, now: str, *extra: st
     return as_placements(json.loads(cli(capsys, "render", root, "-o", "json", "--now", now, *extra))["placements"])
 
 
-def render_commit(capsys: pytest.CaptureFixture[str], root: str, now: str, *extra: str) -> None:
-    cli(capsys, "render", root, "--commit", "--now", now, *extra)
+def render_commit(capsys: pytest.CaptureFixture[str], root: str, now: str, *extra: str,
+                  caplog: pytest.LogCaptureFixture | None = None) -> bool:
+    """``render --commit``; whether it rendered incrementally (known with ``caplog``)."""
+    if caplog is None:
+        cli(capsys, "render", root, "--commit", "--now", now, *extra)
+        return False
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=PLANNING_LOG):
+        cli(capsys, "render", root, "--commit", "--now", now, *extra)
+    return any(r.getMessage().startswith("incremental render:") for r in caplog.records)
 
 
-def run_steps(repo: pygit2.Repository, capsys: pytest.CaptureFixture[str], steps: list[Step]) -> None:
+def rendered_files(repo: pygit2.Repository) -> dict[str, bytes]:
+    tip = read_status_commit(repo, BRANCH)
+    assert tip is not None
+    return {p: b for p, b in tip.files.items() if not p.startswith("status/")}
+
+
+@dataclass
+class Twin:
+    """The same commits in a second repository, every render of it in full (no remembered
+    render): its status tree must be the incremental one's, byte for byte."""
+
+    repo: pygit2.Repository
+    caches: Path
+
+    def render(self, capsys: pytest.CaptureFixture[str], step: Step, i: int,
+               caplog: pytest.LogCaptureFixture | None) -> dict[str, bytes]:
+        if step.files:
+            commit(self.repo, step.files, f"step {i}")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("GITFLEET_CACHE", str(self.caches / str(i)))
+            fresh = ("--fresh",) if step.fresh else ()
+            assert not render_commit(capsys, self.repo.workdir, step.now, *fresh, caplog=caplog)
+        return rendered_files(self.repo)
+
+
+def run_steps(repo: pygit2.Repository, capsys: pytest.CaptureFixture[str], steps: list[Step],
+              twin: Twin | None = None, caplog: pytest.LogCaptureFixture | None = None) -> int:
+    """Render each step; the number of incremental renders (counted with ``caplog``)."""
     root = repo.workdir
+    incremental = 0
     for i, step in enumerate(steps):
         if step.files:
             commit(repo, step.files, f"step {i}")
         fresh = ("--fresh",) if step.fresh else ()
-        render_commit(capsys, root, step.now, *fresh)
+        incremental += render_commit(capsys, root, step.now, *fresh, caplog=caplog)
+        if twin is not None:
+            assert twin.render(capsys, step, i, caplog) == rendered_files(repo), f"step {i}: incremental != full"
         sha, placements = recorded(repo)
         assert {k: placements[k] for k in step.expected} == step.expected, f"step {i}"
         # A fixed point of its own state: the same commit at the same clock renders the
@@ -301,6 +373,7 @@ def run_steps(repo: pygit2.Repository, capsys: pytest.CaptureFixture[str], steps
         assert rendered(capsys, root, step.now) == placements, f"step {i}"
         render_commit(capsys, root, step.now)
         assert tip_sha(repo) == sha, f"step {i}: re-rendering the same commit made a new status commit"
+    return incremental
 
 
 @pytest.fixture
@@ -311,9 +384,17 @@ def repo(tmp_path: Path) -> pygit2.Repository:
 # --------------------------------------------------------------------------- tests
 
 
+# Sequences with a step that changes templates only, with nothing clock-bound in the fleet.
+INCREMENTAL = {"scale-up", "cluster-added", "aggregated-scale-up", "fresh"}
+
+
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_sequence(repo: pygit2.Repository, capsys: pytest.CaptureFixture[str], name: str) -> None:
-    run_steps(repo, capsys, SEQUENCES[name])
+def test_sequence(repo: pygit2.Repository, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+                  tmp_path: Path, name: str) -> None:
+    twin = Twin(init(tmp_path / "twin"), tmp_path / "twin-caches")
+    incremental = run_steps(repo, capsys, SEQUENCES[name], twin, caplog)
+    if name in INCREMENTAL:
+        assert incremental > 0
 
 
 def test_the_clock_alone_makes_a_new_status_commit_when_an_eviction_comes_due(
@@ -391,29 +472,53 @@ def test_explain_says_why_a_scale_was_rescheduled(repo: pygit2.Repository,
     assert "m1: placed, 6 replicas" in text and "m3: placed, 10 replicas" in text
 
 
-def test_diff_of_a_pull_request_shows_the_steady_placement(repo: pygit2.Repository,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """``diff --base main --head pr`` after main was recorded: the PR's scale-up keeps
-    the recorded 2/4/6 and deals the delta (6/8/10), not today's 8/8/8."""
-    run_steps(repo, capsys, SEQUENCES["scale-up"][:2])
+def pull_request(repo: pygit2.Repository, files: Files) -> None:
+    """Branch ``pr`` off main with one commit of ``files``; main stays checked out."""
     main_tip = repo.head.peel(pygit2.Commit)
-    branch = repo.branches.local.create("pr", main_tip)
-    repo.checkout(branch)
-    commit(repo, {"templates/web.yaml": web(24)}, "scale web to 24")
+    repo.checkout(repo.branches.local.create("pr", main_tip))
+    commit(repo, files, "pull request")
     repo.checkout(repo.branches.local["main"])
     assert repo.head.target == main_tip.id
+
+
+# name -> (the pull request, web's (old, new) replicas per cluster in the diff, its cause,
+# the same with --fresh)
+PULL_REQUESTS: dict[str, tuple[Files, dict[str, tuple[Any, Any]], str, dict[str, tuple[Any, Any]]]] = {
+    # The recorded 2/4/6 kept, the delta 12 dealt 4/4/4 (today: 4/4/4 -> 8/8/8).
+    "scale-up": ({"templates/web.yaml": web(24)}, {"m1": (2, 6), "m2": (4, 8), "m3": (6, 10)},
+                 "replicas changed", {"m1": (4, 8), "m2": (4, 8), "m3": (4, 8)}),
+    # m3 evicted at once and its 6 replicas dealt to m1/m2 (today: 4/4/4 -> 6/6 off m3).
+    "taint": ({"clusters/m3.yaml": cluster("m3", 10, TAINTED_AT)}, {"m1": (2, 5), "m2": (4, 7)},
+              f"m3 evicted: taint {UNREACHABLE}:NoExecute is not tolerated", {"m1": (4, 6), "m2": (4, 6)}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PULL_REQUESTS))
+def test_diff_of_a_pull_request_starts_from_the_recorded_placement(
+    repo: pygit2.Repository, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """``diff --base main --head pr`` after main was recorded (2/4/6 kept while capacity
+    became 10/10/10): the fleet as recorded, and what merging the PR does to it, why."""
+    files, expected, cause, fresh = PULL_REQUESTS[name]
+    run_steps(repo, capsys, SEQUENCES["scale-up"][:2])
+    pull_request(repo, files)
     status_before = tip_sha(repo)
 
-    def replicas(*extra: str) -> dict[str, tuple[Any, Any]]:
+    def web_changes(*extra: str) -> list[dict[str, Any]]:
         doc = json.loads(cli(capsys, "diff", repo.workdir, "--base", "main", "--head", "pr", "-o", "json",
                              "--now", T2, *extra))
-        changes = [p for p in doc["placements"] if p["resource"] == WEB]
-        assert changes and all(p["type"] == "replicas" for p in changes), changes
-        return {p["cluster"]: (p["old"], p["new"]) for p in changes}
+        return [p for p in doc["placements"] if p["resource"] == WEB]
 
-    assert replicas() == {"m1": (2, 6), "m2": (4, 8), "m3": (6, 10)}
-    assert replicas("--fresh") == {"m1": (4, 8), "m2": (4, 8), "m3": (4, 8)}
+    def replicas(changes: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
+        return {p["cluster"]: (p["old"], p["new"]) for p in changes if p["type"] == "replicas"}
+
+    changes = web_changes()
+    assert replicas(changes) == expected
+    assert changes and all(cause in p.get("cause", "") for p in changes), changes
+    assert replicas(web_changes("--fresh")) == fresh
     assert tip_sha(repo) == status_before  # a diff records nothing
+    text = cli(capsys, "diff", repo.workdir, "--base", "main", "--head", "pr", "--now", T2)
+    assert cause in text
 
 
 def test_a_render_outside_the_recorded_commit_still_reads_the_memory(
