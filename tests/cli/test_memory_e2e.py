@@ -213,10 +213,16 @@ SEQUENCES: dict[str, list[Step]] = {
         Step("2026-12-04T11:05:01Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")}),
     ],
     # §5 rule 1: an untolerated NoExecute taint evicts at once, whatever its age.
+    # Then the taint goes: nothing returns for Divided [noexecute-evicts-dynamic-share];
+    # the Duplicated one returns once the graceful eviction task has ended (§6: gitfleet
+    # ends it at its timeout, 10 minutes, as it cannot see health).
     "noexecute-untolerated": [
         steady_start(),
         Step("2026-12-04T11:00:01Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")},
              {"clusters/m3.yaml": cluster("m3", 10, TAINTED_AT), **clusters(m1=10, m2=10)}),
+        Step("2026-12-04T11:05:00Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")},
+             clusters(m3=10)),
+        Step("2026-12-04T11:10:01Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2", "m3")}),
     ],
     # §5 configuration, §2.1: with eviction off a NoExecute taint only filters new
     # placements; the tainted target stays and keeps taking part in re-divisions.
@@ -234,6 +240,25 @@ SEQUENCES: dict[str, list[Step]] = {
              base(6, m1=1, m2=3, m3=2)),
         Step(T1, {WEB: {"m1": 3, "m2": 3}, API: duplicated("m1", "m2")},
              {"clusters/m3.yaml": None, **clusters(m1=20, m2=2)}),
+    ],
+    # §1 [dynamic-scale-up-unschedulable-keeps-previous]: a scale-up the capacity cannot
+    # take keeps the previous placement (with a warning) and is retried: once capacity
+    # appears, the delta 88 is dealt 30/29/29 over 40/40/40.
+    "scale-up-unschedulable": [
+        steady_start(),
+        Step(T1, {WEB: {"m1": 2, "m2": 4, "m3": 6}, API: duplicated("m1", "m2", "m3")},
+             {"templates/web.yaml": web(100), **clusters(m1=10, m2=10, m3=10)}),
+        Step(T2, {WEB: {"m1": 32, "m2": 33, "m3": 35}, API: duplicated("m1", "m2", "m3")},
+             clusters(m1=40, m2=40, m3=40)),
+    ],
+    # §1: a FitError (no cluster passes the filters) clears the previous result.
+    "fit-error-clears": [
+        steady_start(),
+        Step(T1, {WEB: {}, API: {}}, {"policies/apps.yaml": POLICIES.format(tolerations="", division=DYNAMIC)
+                                      .replace("{matchLabels: {env: prod}}", "{matchLabels: {env: nowhere}}")}),
+        Step(T2, {WEB: {"m1": 4, "m2": 4, "m3": 4}, API: duplicated("m1", "m2", "m3")},
+             {"policies/apps.yaml": POLICIES.format(tolerations="", division=DYNAMIC),
+              **clusters(m1=10, m2=10, m3=10)}),
     ],
     # §3.4 [aggregated-scale-up-stays-on-previous]: 4/8, free 6/6/20, 12 -> 24: the
     # clusters holding replicas come first and cover the delta: 10/14, m3 unused.
@@ -531,3 +556,15 @@ def test_a_render_outside_the_recorded_commit_still_reads_the_memory(
     # HEAD~1: 12 replicas over the recorded 6/8/10: a scale-down by previous shares.
     assert rendered(capsys, repo.workdir, T3, "--rev", "HEAD~1")[WEB] == {"m1": 3, "m2": 4, "m3": 5}
 
+
+
+def test_a_failed_scale_up_keeps_the_placement_and_says_so(repo: pygit2.Repository,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    steps = SEQUENCES["scale-up-unschedulable"]
+    run_steps(repo, capsys, steps[:1])
+    commit(repo, steps[1].files, "scale beyond capacity")
+    _, err = run_cli(capsys, "render", repo.workdir, "--commit", "--now", steps[1].now)
+    assert "rescheduling failed, the previous placement is kept" in err, err
+    text = cli(capsys, "explain", repo.workdir, WEB, "--now", steps[1].now)
+    assert "rescheduling failed, the previous placement is kept" in text
+    assert "m1: placed, 2 replicas" in text and "m3: placed, 6 replicas" in text
