@@ -24,8 +24,8 @@ from gitfleet.git.treebuild import FileData, read_tree, update_tree, write_tree
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
 from gitfleet.service.memory import DiskMemory
-from gitfleet.service.recall import read_memory
 from gitfleet.service.planning import render_for_status
+from gitfleet.service.recall import read_memory
 from gitfleet.service.recording import record_plan, record_render
 from gitfleet.service.source import read_repo
 
