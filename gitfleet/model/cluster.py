@@ -22,12 +22,29 @@ class Taint:
 
 
 @dataclass(frozen=True)
+class NodeCapacity:
+    """``count`` identical Nodes of a member as the live estimator saw them (gitfleet's
+    record, not Karmada's API): ``free`` is allocatable minus the requests of the pods
+    bound there, with ``pods`` the free pod slots; ``taints`` are the NoSchedule and
+    NoExecute ones, which decide per workload whether the nodes count at all."""
+
+    count: int
+    free: Mapping[str, Any] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+
+
+@dataclass(frozen=True)
 class ResourceSummary:
-    """``status.resourceSummary``: quantities as written (strings or numbers)."""
+    """``status.resourceSummary``: quantities as written (strings or numbers).
+
+    ``nodes`` is set only when observed live (``gitfleet.schedule.estimator``): the
+    estimate then goes node by node, as Karmada's scheduler-estimator does, instead of
+    dividing the cluster totals (its general estimator)."""
 
     allocatable: Mapping[str, Any] = field(default_factory=dict)
     allocated: Mapping[str, Any] = field(default_factory=dict)
     allocating: Mapping[str, Any] = field(default_factory=dict)
+    nodes: tuple[NodeCapacity, ...] | None = None
 
 
 @dataclass(frozen=True)

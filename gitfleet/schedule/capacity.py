@@ -4,6 +4,10 @@ estimator computes it from ``status.resourceSummary`` (KARMADA-SEMANTICS §2.4).
 The figure only matters for dynamic weights, Aggregated division, Divided spreading
 and overflow tiers; Duplicated and static weights never look at capacity.
 
+When the summary was observed live (``nodes`` recorded, :mod:`gitfleet.schedule.estimator`)
+the estimate goes Node by Node and honours the workload's tolerations, as Karmada's
+scheduler-estimator does; the inventory's static summary is the fallback.
+
 The estimate runs once per (workload, feasible cluster), so the per-cluster
 arithmetic (parse three quantities, subtract, round) is memoised on the quantities
 as written: the same summary gives the same headroom for every template of a render.
@@ -17,9 +21,11 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from gitfleet.model.cluster import Cluster, ResourceSummary
+from gitfleet.model.cluster import Cluster, NodeCapacity, ResourceSummary
+from gitfleet.model.policy import Toleration
 from gitfleet.model.quantity import parse_quantity
 from gitfleet.schedule.errors import CapacityError
+from gitfleet.schedule.estimator import available_replicas
 from gitfleet.schedule.units import format_amount, milli_value, value
 from gitfleet.schedule.workload import Workload
 
@@ -52,14 +58,14 @@ def non_workload_estimate() -> Estimate:
 
 def estimate(cluster: Cluster, workload: Workload) -> Estimate:
     """Replicas of ``workload`` that still fit on ``cluster`` (general estimator)."""
-    return _estimate(cluster, _needs(workload))
+    return _estimate(cluster, _needs(workload), workload.tolerations)
 
 
 def estimate_each(clusters: Iterable[Cluster], workload: Workload) -> list[Estimate]:
     """:func:`estimate` for each cluster, in order, converting the workload's requests
     only once."""
     needs = _needs(workload)
-    return [_estimate(cluster, needs) for cluster in clusters]
+    return [_estimate(cluster, needs, workload.tolerations) for cluster in clusters]
 
 
 def _amount(name: str, exact: Fraction) -> Amount:
@@ -73,10 +79,14 @@ def _needs(workload: Workload) -> tuple[tuple[str, Amount], ...]:
     return tuple((name, need) for name, need in needs if need.value > 0)
 
 
-def _estimate(cluster: Cluster, needs: tuple[tuple[str, Amount], ...]) -> Estimate:
+def _estimate(
+    cluster: Cluster, needs: tuple[tuple[str, Amount], ...], tolerations: tuple[Toleration, ...]
+) -> Estimate:
     summary = cluster.resource_summary
     if summary is None:
         return Estimate(0, "no status.resourceSummary: 0 available")
+    if summary.nodes is not None:
+        return _estimate_nodes(cluster, summary.nodes, needs, tolerations)
     allowed_pods = _left(cluster, summary, "pods", _pods_left, _cached_pods_left)
     if allowed_pods <= 0:
         return Estimate(0, f"{max(allowed_pods, 0)} more pods allowed")
@@ -95,6 +105,20 @@ def _estimate(cluster: Cluster, needs: tuple[tuple[str, Amount], ...]) -> Estima
         parts.append(f"{name} {left.text}/{need.text}={bound}")
         best = min(best, bound)
     return Estimate(best, ", ".join(parts))
+
+
+def _estimate_nodes(
+    cluster: Cluster,
+    nodes: tuple[NodeCapacity, ...],
+    needs: tuple[tuple[str, Amount], ...],
+    tolerations: tuple[Toleration, ...],
+) -> Estimate:
+    integer_needs = [(name, need.milli if name == "cpu" else need.value) for name, need in needs]
+    try:
+        result = available_replicas(nodes, integer_needs, tolerations)
+    except ValueError as err:
+        raise CapacityError(f"cluster {cluster.name}: observed resourceSummary nodes: {err}") from None
+    return Estimate(result.replicas, result.reason)
 
 
 def _left(

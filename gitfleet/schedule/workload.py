@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from gitfleet.model.plan import ClusterTarget
-from gitfleet.model.policy import Placement
+from gitfleet.model.policy import Placement, Toleration
 from gitfleet.model.quantity import parse_quantity
 from gitfleet.schedule.errors import WorkloadError
 from gitfleet.schedule.units import milli_value, value
@@ -35,11 +35,14 @@ class Workload:
     (expressed in cores), everything else as whole units. ``node_claim`` records that
     the pod template has a nodeSelector, tolerations or a required node affinity,
     which makes Karmada's replica requirements non-empty even without requests.
+    ``tolerations`` are the pod template's: the live estimator skips member Nodes
+    with a NoSchedule or NoExecute taint they do not tolerate.
     """
 
     replicas: int
     requests: Mapping[str, Fraction] = field(default_factory=dict)
     node_claim: bool = False
+    tolerations: tuple[Toleration, ...] = ()
 
     @property
     def is_workload(self) -> bool:
@@ -134,7 +137,24 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _with_requests(replicas: int, pod_spec: Mapping[str, Any]) -> Workload:
-    return Workload(replicas, pod_request(pod_spec), _has_node_claim(pod_spec))
+    return Workload(replicas, pod_request(pod_spec), _has_node_claim(pod_spec), pod_tolerations(pod_spec))
+
+
+def pod_tolerations(pod_spec: Mapping[str, Any]) -> tuple[Toleration, ...]:
+    """The pod's tolerations; entries that are not maps, and non-string fields, are
+    left out (the API would have rejected them, and a toleration that matches too much
+    would overstate capacity)."""
+    items = pod_spec.get("tolerations")
+    if not isinstance(items, list):
+        return ()
+    out = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        fields = {k: item.get(k) or "" for k in ("key", "operator", "value", "effect")}
+        if all(isinstance(v, str) for v in fields.values()):
+            out.append(Toleration(fields["key"], fields["operator"], fields["value"], fields["effect"]))
+    return tuple(out)
 
 
 def _has_node_claim(pod_spec: Mapping[str, Any]) -> bool:
