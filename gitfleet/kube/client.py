@@ -157,6 +157,26 @@ class KubeClient:
                     raise Unreachable(self.name, f"cannot reach {self.host}: {err}") from err
                 raise
 
+    def get_once(self, path: str, timeout: float) -> tuple[int, bytes]:
+        """One GET of ``path`` with at most ``timeout`` seconds in all (connect and
+        read): no retry, no rate limit, any status returned (a health probe must
+        report what it saw within its interval, not wait for a busy server's turn).
+        :class:`~gitfleet.kube.errors.Unreachable` when there is no answer."""
+        headers = {"Accept": "*/*", "User-Agent": "gitfleet"}
+        token = self._authorization()
+        if token:
+            headers["authorization"] = token
+        try:
+            resp = self._api.rest_client.pool_manager.request(
+                "GET", self.host + path, headers=headers, retries=False,
+                timeout=urllib3.Timeout(total=timeout), preload_content=True,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as err:
+            raise Unreachable(self.name, f"cannot reach {self.host}: {_reason(err)}") from err
+        with self._stats_lock:
+            self.stats.reads += 1
+        return int(resp.status), bytes(resp.data or b"")
+
     def _note(self, method: str, dry: bool, headers: Mapping[str, str]) -> None:
         if self.settings.honor_apf and not self.apf and any(
             h.lower().startswith(APF_HEADER_PREFIX) for h in headers
