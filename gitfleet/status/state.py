@@ -24,12 +24,13 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast, get_args
 
 from gitfleet.errors import PositionedError
-from gitfleet.load.yamlio import Locator, dump_yaml, parse_documents
+from gitfleet.load.yamlio import MAX_FILE_BYTES, Locator, dump_yaml, parse_documents
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.state import (
     EMPTY_STATE,
@@ -130,9 +131,22 @@ def _document(known: Mapping[str, Any], extra: Mapping[str, Any]) -> bytes:
     doc = _canonical({**extra, **known})
     parts = []
     for key, value in doc.items():
+        if type(value) is int or (type(value) is str and len(value) <= _MEMO_CHARS):
+            parts.append(_scalar_field(key, value))
+            continue
         text = _clusters_text(value) if key == "clusters" and key in known and value else None
         parts.append(text if text is not None else dump_yaml({key: value}))
     return "".join(parts).encode()
+
+
+_MEMO_CHARS = 1 << 16  # longer texts (only a hand-made file has them) are not kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _scalar_field(key: str, value: str | int) -> str:
+    """``dump_yaml({key: value})`` for a string or int: the resources of one policy share
+    their applied placement and a render's times its clock, so most fields repeat."""
+    return dump_yaml({key: value})
 
 
 def _task_doc(task: EvictionTask) -> dict[str, Any]:
@@ -171,6 +185,29 @@ def resource_state_yaml(state: ResourceState) -> bytes:
     return _document(doc, state.extra)
 
 
+# The bytes of each ResourceState written or read, by identity while it lives: a render
+# keeps the state of every resource it did not reschedule (the same object), so writing
+# state/ again (every render writes it whole, and an increment compares it with the
+# previous one) costs a lookup per unchanged resource. Keyed by id(), since a state's
+# ``extra`` makes it unhashable; an entry goes when its state does.
+_written: dict[int, tuple[weakref.ref[ResourceState], bytes]] = {}
+
+
+def _remember_file(state: ResourceState, data: bytes) -> None:
+    key = id(state)
+    _written[key] = (weakref.ref(state, lambda _, key=key: _written.pop(key, None)), data)  # type: ignore[misc]
+
+
+def _resource_file(state: ResourceState) -> bytes:
+    """:func:`resource_state_yaml`, once per state object."""
+    hit = _written.get(id(state))
+    if hit is not None and hit[0]() is state:
+        return hit[1]
+    data = resource_state_yaml(state)
+    _remember_file(state, data)
+    return data
+
+
 def fleet_state_yaml(state: FleetState) -> bytes:
     """``state/fleet.yaml``: the format version and the fleet-wide records."""
     doc: dict[str, Any] = {"version": FORMAT_VERSION}
@@ -201,7 +238,7 @@ def state_files(state: FleetState) -> dict[str, bytes]:
             raise LayoutError(f"{key} and {owners[path]} are the same object under two apiVersions;"
                               " keep one of them")
         owners[path] = key
-        files[path] = resource_state_yaml(resource)
+        files[path] = _resource_file(resource)
     return files
 
 
@@ -380,6 +417,57 @@ def _read_resource(path: str, raw: bytes) -> ResourceState:
     )
 
 
+# One line of a canonical ``clusters:`` block: a name the writer leaves plain and a count.
+# Anything else (quotes, other characters, comments, another indentation) is read by
+# the YAML parser.
+_CLUSTER_LINES = re.compile(rb"(?:  [a-z0-9][-a-z0-9.]{0,252}: (?:0|[1-9][0-9]{0,9})\n)+")
+_CLUSTERS_KEY = b"clusters:\n"
+
+
+def _read_canonical(path: str, raw: bytes) -> ResourceState | None:
+    """The state in ``raw`` when ``raw`` is exactly what :func:`resource_state_yaml`
+    writes for it, else None (then only the full reader can say what it holds).
+
+    The cluster list, most of a file's bytes (a Duplicated resource lists every
+    cluster), is read line by line; the other fields by :func:`_read_resource` on the
+    file without it. The result is written again and must give ``raw`` byte for byte:
+    the reader reads back whatever the writer writes, so the full reader would have
+    read this very state, and a file that is not canonical (hand-edited, hostile, from
+    another gitfleet) never takes this path."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    if raw.startswith(_CLUSTERS_KEY):
+        start = 0
+    else:
+        start = raw.find(b"\n" + _CLUSTERS_KEY) + 1
+        if start == 0:
+            return None
+    body = start + len(_CLUSTERS_KEY)
+    block = _CLUSTER_LINES.match(raw, body)
+    if block is None:
+        return None
+    clusters: dict[str, int] = {}
+    for line in raw[body:block.end() - 1].split(b"\n"):
+        key, _, count = line[2:].partition(b": ")
+        clusters[key.decode()] = int(count)
+    lines = raw.count(b"\n", body, block.end())
+    if len(clusters) != lines or len(clusters) > MAX_LIST_ITEMS or max(clusters.values()) > MAX_INT32:
+        return None  # a name twice, or out of bounds: the full reader says where
+    try:
+        for cluster in clusters:
+            path_component(cluster, "cluster")
+        rest = _read_resource(path, raw[:start] + raw[block.end():])
+    except (StateError, UnsafePathError):
+        return None
+    if rest.clusters:
+        return None
+    state = replace(rest, clusters=tuple(sorted(PreviousTarget(n, c) for n, c in clusters.items())))
+    if resource_state_yaml(state) != raw:
+        return None
+    _remember_file(state, raw)
+    return state
+
+
 def _read_taint(doc: _Doc, where: tuple[str | int, ...], value: Any) -> TaintSeen:
     item = doc.mapping(where, value)
     doc.unknown(where, item, _TAINT_FIELDS)
@@ -430,6 +518,7 @@ def read_state(files: Mapping[str, bytes]) -> FleetState:
             if path.count("/") != 3 or not path.endswith(".yaml"):
                 raise StateError(path, 1, 1, "not a resource's state file: they are"
                                              f" {RESOURCES_DIR}/<namespace|_cluster>/<group|core>.<Kind>.<name>.yaml")
-            state = _read_resource(path, files[path])
+            raw = files[path]
+            state = _read_canonical(path, raw) or _read_resource(path, raw)
             resources[state.resource] = state
     return FleetState(resources=resources, taints=taints, version=FORMAT_VERSION, extra=extra)
