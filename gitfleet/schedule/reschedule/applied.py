@@ -5,21 +5,37 @@ the tolerations that NoExecute eviction checks (§5)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from typing import Any
 
 from gitfleet.model.policy import Placement, Toleration
 
+# A render asks for the same few placements and records once per resource: both ways
+# are memoised (a placement is a frozen, hashable value; the parsed JSON is only read).
+# A record from the status branch can be as long as state.MAX_PLACEMENT_CHARS: texts
+# longer than _MEMO_CHARS are parsed each time rather than kept.
+_MEMO = 1024
+_MEMO_CHARS = 1 << 16
 
+
+@functools.lru_cache(maxsize=_MEMO)
 def placement_json(placement: Placement) -> str:
     """Key-sorted, compact JSON of the placement: equal placements, equal texts."""
     return json.dumps(asdict(placement), sort_keys=True, separators=(",", ":"))
 
 
 def _load(text: str | None) -> dict[str, Any] | None:
+    """The applied placement parsed, None when unreadable. Shared between callers: read it,
+    never change it."""
     if text is None:
         return None
+    return _parsed(text) if len(text) <= _MEMO_CHARS else _parsed.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _parsed(text: str) -> dict[str, Any] | None:
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError):
@@ -43,7 +59,8 @@ def placement_changed(placement: Placement, applied: str | None, observed: str |
     before = _load(applied)
     if before is None:
         return True
-    now = json.loads(placement_json(placement))
+    now = _parsed(placement_json(placement))
+    assert now is not None  # a placement's own JSON is an object
     return _observed_view(now, observed) != _observed_view(before, observed)
 
 

@@ -104,6 +104,9 @@ def _sane(previous: ResourceState | None) -> ResourceState | None:
     edit: one entry per cluster (the first), no negative counts."""
     if previous is None:
         return None
+    targets = previous.clusters
+    if len({t.name for t in targets}) == len(targets) and all(t.replicas >= 0 for t in targets):
+        return previous  # what every record gitfleet writes looks like
     seen: dict[str, PreviousTarget] = {}
     for target in previous.clusters:
         seen.setdefault(target.name, PreviousTarget(target.name, max(target.replicas, 0)))
@@ -131,7 +134,7 @@ def _evict(
     new_tasks: list[EvictionTask] = []
     for target in previous.clusters:
         cluster = inventory.get(target.name)
-        if cluster is None:
+        if cluster is None or not cluster.taints:  # no taint, no eviction (eviction_due: Never)
             held.append(target)
             continue
         decision = eviction_due(cluster.name, cluster.taints, tolerations, now, taints_seen)

@@ -82,10 +82,12 @@ def eviction_due(
 ) -> Decision:
     """Whether a resource with these (applied) ``tolerations`` is evicted from
     ``cluster`` at ``now``."""
-    at = clock.require(now)
     no_execute = [t for t in taints if t.effect == NO_EXECUTE]
     if not no_execute:
         return Never("no NoExecute taint")
+    # Parsed here, not first: most clusters have no NoExecute taint, and this runs for
+    # every (resource, current target) pair of a render.
+    at = clock.require(now)
     used: list[Toleration] = []
     for taint in no_execute:
         first = next((t for t in tolerations if tolerates(t, taint)), None)

@@ -15,6 +15,7 @@ clears the previous result, any other failure keeps it (§1)."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -131,13 +132,15 @@ def _attempt(
     feasible = _filter(rid, placement, clusters, affinities, memory, out, memo)
     if not feasible:
         return out
-    candidates = ranked(_candidates(feasible, workload, term, memory))
+    # ``by_name``: the clusters are sorted by name (``run``), so are the candidates.
+    by_name = _candidates(feasible, workload, term, memory)
+    candidates = ranked(by_name)
     replicas = workload.replicas if workload is not None else 0
     is_workload = workload is not None and workload.is_workload
     if is_workload and any(c.available != c.allocatable for c in candidates):
         out.lines.append(
             "available replicas (estimate + held): " + ", ".join(
-                f"{c.name} {c.allocatable}+{c.available - c.allocatable}" for c in sorted(candidates, key=lambda c: c.name)
+                f"{c.name} {c.allocatable}+{c.available - c.allocatable}" for c in by_name
             )
         )
     try:
@@ -147,7 +150,7 @@ def _attempt(
         return out
     out.lines.extend(selection.notes)
     chosen = {c.name for c in selection.clusters}
-    for c in sorted(candidates, key=lambda c: c.name):
+    for c in by_name:
         out.verdicts.append(FilterVerdict(c.name, SELECT_STEP, c.name in chosen, selection.reasons[c.name]))
     try:
         out.targets = _assign(workload, placement, list(selection.clusters), term, memory, out.lines)
@@ -175,7 +178,7 @@ def _filter(
     memo: FilterMemo,
 ) -> list[Cluster]:
     ctx = FilterContext(rid, placement, affinities)
-    plugins = [(name, check, memo.table(name, INPUTS[name](ctx))) for name, check in PLUGINS]
+    plugins = [(name, name in _EXEMPT, check, memo.table(name, INPUTS[name](ctx))) for name, check in PLUGINS]
     feasible: list[Cluster] = []
     reasons: Counter[str] = Counter()
     for cluster in clusters:
@@ -184,11 +187,9 @@ def _filter(
             reasons[tasks.FIT_REASON] += 1
             continue
         current = cluster.name in memory.held
-        for name, check, known in plugins:
-            if current and name in _EXEMPT:
-                out.verdicts.append(FilterVerdict(
-                    cluster.name, name, True, "current target: passes (only NoExecute eviction removes it)"
-                ))
+        for name, exempt, check, known in plugins:
+            if current and exempt:
+                out.verdicts.append(_exempt_verdict(cluster.name, name))
                 continue
             seen = known.get(id(cluster))
             if seen is None:
@@ -203,6 +204,13 @@ def _filter(
     if not feasible:
         out.error, out.fit_error = fit_error(len(clusters), reasons), True
     return feasible
+
+
+@functools.lru_cache(maxsize=65_536)
+def _exempt_verdict(cluster: str, plugin: str) -> FilterVerdict:
+    """A current target's pass of an exempt filter: one (immutable) verdict per cluster
+    and plugin, not one per resource (a Duplicated resource holds every cluster)."""
+    return FilterVerdict(cluster, plugin, True, "current target: passes (only NoExecute eviction removes it)")
 
 
 def _candidates(
