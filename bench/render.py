@@ -39,7 +39,20 @@ import yaml
 # bench/ is not a package: make its helpers importable however this file is run.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO_ROOT, ChildRun, budget, median, python_env, run_child
+from common import (
+    FRESH_ARGS,
+    MODES,
+    REPO_ROOT,
+    ChildRun,
+    budget,
+    median,
+    memory_budget,
+    memory_vs_fresh,
+    orders,
+    python_env,
+    run_child,
+    status_tree_size,
+)
 
 try:  # the C emitter: the baseline files are written fast so generation stays cheap
     from yaml import CSafeDumper as _Dumper
@@ -67,6 +80,7 @@ BUDGET_VALIDATE_RSS_MIB = 1024.0
 # quadratic one would be the cluster ratio squared).
 LINEAR_SLACK = 1.5
 SCALING_FROM = 5000
+STATUS_BRANCH = "gitfleet/status"  # the default; the synthetic fleet.yaml names none
 
 
 @dataclass
@@ -438,53 +452,73 @@ t0 = time.perf_counter()
 from gitfleet.git.worktree import read_directory
 from gitfleet.load.loader import load_fleet
 from gitfleet.plan.build import build_plan
+mode = sys.argv[2]  # memory | fresh | none
+if mode != "none":
+    from gitfleet.git.source import open_source
+    from gitfleet.service.recall import read_memory
+    from gitfleet.status.layout import status_branch_name
 t1 = time.perf_counter()
 files = read_directory(Path(sys.argv[1]))
 t2 = time.perf_counter()
 fleet = load_fleet(files)
 t3 = time.perf_counter()
-plan = build_plan(fleet)
+# memory: the state recorded on the status branch, read as every render reads it;
+# fresh: what --fresh schedules with (no state); none: build_plan(fleet) as before issue 10.
+memory = None
+if mode == "memory":
+    memory = read_memory(open_source(sys.argv[1], fetch=False), status_branch_name(files.get("fleet.yaml")))
+elif mode == "fresh":
+    memory = read_memory(None, "", fresh=True)
 t4 = time.perf_counter()
+plan = build_plan(fleet, memory)
+t5 = time.perf_counter()
 manifests = sum(len(m) for m in plan.manifests.values())
-out = {"import_s": t1 - t0, "read_s": t2 - t1, "load_s": t3 - t2, "build_s": t4 - t3,
+out = {"import_s": t1 - t0, "read_s": t2 - t1, "load_s": t3 - t2, "memory_s": t4 - t3, "build_s": t5 - t4,
        "manifests": manifests, "placements": len(plan.placements),
+       "remembered": len(memory.state.resources) if memory is not None else 0,
        "unplaced": sum(1 for p in plan.placements if not p.clusters),
        "failures": sum(len(f) for f in plan.failures.values())}
-if len(sys.argv) > 2:
+if len(sys.argv) > 3:
     # Emitter comparison on a sample of the plan's manifests (the issue's hot spot).
     import io
     import yaml
-    from ruamel.yaml import YAML
+    try:
+        from ruamel.yaml import YAML
+    except ImportError:  # a dev extra: the comparison goes on without it
+        YAML = None
     sample = [m for c in sorted(plan.manifests) for _, m in sorted(plan.manifests[c].items())]
     sample = [json.loads(json.dumps(m)) for m in sample[:1000]]
     def rate(fn):
         t = time.perf_counter(); fn(); return round(len(sample) / (time.perf_counter() - t))
     def ruamel(typ, pure):
+        if YAML is None:
+            return "ruamel.yaml not installed"
         y = YAML(typ=typ, pure=pure); buf = io.StringIO()
-        return lambda: [y.dump(m, buf) for m in sample]
+        return rate(lambda: [y.dump(m, buf) for m in sample])
     out["yaml_emit_manifests_per_s"] = {
         "pyyaml_csafe": rate(lambda: [yaml.dump(m, Dumper=yaml.CSafeDumper) for m in sample]),
         "pyyaml_safe_pure": rate(lambda: [yaml.dump(m, Dumper=yaml.SafeDumper) for m in sample]),
-        "ruamel_safe": rate(ruamel("safe", False)),
-        "ruamel_rt": rate(ruamel("rt", False)),
+        "ruamel_safe": ruamel("safe", False),
+        "ruamel_rt": ruamel("rt", False),
         "json": rate(lambda: [json.dumps(m, sort_keys=True) for m in sample]),
     }
 print(json.dumps(out))
 """
 
 
-def _plan_run(repo: Path, emit: bool) -> tuple[dict[str, Any], ChildRun]:
-    argv = [sys.executable, "-c", _PLAN_WORKER, str(repo)] + (["emit"] if emit else [])
+def _plan_run(repo: Path, emit: bool, mode: str = "none") -> tuple[dict[str, Any], ChildRun]:
+    """Load + plan in a fresh process; ``mode`` is the memory it plans with (see the worker)."""
+    argv = [sys.executable, "-c", _PLAN_WORKER, str(repo), mode] + (["emit"] if emit else [])
     run = run_child(argv, cwd=REPO_ROOT, env=python_env())
     if run.returncode != 0:
         raise RuntimeError(f"in-memory plan failed:\n{run.stderr[-3000:]}")
     return json.loads(run.stdout.strip().splitlines()[-1]), run
 
 
-def _render_run(repo: Path, out_dir: Path) -> ChildRun:
+def _render_run(repo: Path, out_dir: Path, *flags: str, env: dict[str, str] | None = None) -> ChildRun:
     shutil.rmtree(out_dir, ignore_errors=True)
-    run = run_child([sys.executable, "-m", "gitfleet", "render", str(repo), "--output-dir", str(out_dir)],
-                    cwd=REPO_ROOT, env=python_env())
+    run = run_child([sys.executable, "-m", "gitfleet", "render", str(repo), "--output-dir", str(out_dir), *flags],
+                    cwd=REPO_ROOT, env=env or python_env())
     if run.returncode != 0:
         raise RuntimeError(f"gitfleet render --output-dir failed ({run.returncode}):\n{run.stderr[-3000:]}")
     return run
@@ -533,47 +567,105 @@ def kubectl_version() -> str:
     return " / ".join(line.strip() for line in run.stdout.splitlines() if line.strip())
 
 
+def _commit_fleet(repo: Path) -> str:
+    """Put the fleet folder in Git: one commit on ``main``."""
+    import pygit2
+
+    git = pygit2.init_repository(str(repo), initial_head="main")
+    git.index.add_all()
+    git.index.write()
+    sig = pygit2.Signature("bench", "bench@example.com")
+    return str(git.create_commit("HEAD", sig, sig, "fleet", git.index.write_tree(), []))
+
+
+def _record_memory(repo: Path, work: Path) -> tuple[dict[str, str], ChildRun]:
+    """The fleet in Git with its render recorded on the status branch (``render
+    --commit``), so that every later render schedules with the state it left, as on a
+    fleet the reconciler keeps; the environment for the children (a render cache in the
+    work folder)."""
+    env = python_env()
+    env["GITFLEET_CACHE"] = str(work / "gitfleet-cache")
+    _commit_fleet(repo)
+    run = run_child([sys.executable, "-m", "gitfleet", "render", str(repo), "--commit"], cwd=REPO_ROOT, env=env)
+    if run.returncode != 0:
+        raise RuntimeError(f"gitfleet render --commit failed ({run.returncode}):\n{run.stderr[-3000:]}")
+    return env, run
+
+
 def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    repo, kroot = work / "fleet", work / "kustomize"
+    repo, plain, kroot = work / "fleet", work / "fleet-plain", work / "kustomize"
     load_before = os.getloadavg()
     t = time.perf_counter()
     generate_fleet(repo, args.clusters, args.templates, args.policies, args.overrides)
+    shutil.copytree(repo, plain)  # the same fleet outside Git: a render reads no memory there
     overlays = generate_kustomize(kroot, args.clusters, args.templates, args.policies, args.overrides)
     generate_s = time.perf_counter() - t
-    plans, renders, kustomizes = [], [], []
+    env, recorded = _record_memory(repo, work)
+    plans: dict[str, list[tuple[float, float, float, float]]] = {m: [] for m in (*MODES, "none")}
+    renders: dict[str, list[tuple[float, float]]] = {m: [] for m in (*MODES, "plain")}
+    kustomizes: list[tuple[float, float]] = []
     floors: list[float] = []
     plan_info: dict[str, Any] = {}
-    for i in range(args.repeat):
-        info, run = _plan_run(repo, emit=i == 0 and not args.no_emit_compare)
-        plan_info = {**info, **{k: v for k, v in plan_info.items() if k.startswith("yaml_emit")}}
-        plans.append((info["load_s"] + info["build_s"], info["read_s"], run.max_rss_mib))
-        render = _render_run(repo, work / "render-out")
-        renders.append((render.seconds, render.max_rss_mib))
-        floors.append(_fs_floor(work / "render-out", work / "fs-floor"))
+    for i, order in enumerate(orders(args.repeat)):
+        for mode in (*order, "none"):
+            emit = i == 0 and mode == "memory" and not args.no_emit_compare
+            info, run = _plan_run(repo, emit=emit, mode=mode)
+            if mode == "memory":
+                plan_info = {**info, **{k: v for k, v in plan_info.items() if k.startswith("yaml_emit")}}
+            plans[mode].append((info["load_s"] + info["memory_s"] + info["build_s"], info["read_s"],
+                                run.max_rss_mib, info["memory_s"]))
+        for mode in order:
+            render = _render_run(repo, work / f"render-out-{mode}", *(FRESH_ARGS if mode == "fresh" else ()),
+                                 env=env)
+            renders[mode].append((render.seconds, render.max_rss_mib))
+        render = _render_run(plain, work / "render-out-plain", env=env)
+        renders["plain"].append((render.seconds, render.max_rss_mib))
+        floors.append(_fs_floor(work / "render-out-memory", work / "fs-floor"))
         if not args.skip_baseline:
             kustomizes.append(_kustomize_run(overlays, work / "kustomize-out"))
-    written = _count_files(work / "render-out")
+    written = _count_files(work / "render-out-memory")
     manifests = plan_info["manifests"]
-    plan_s = median([p[0] for p in plans])
-    render_s = median([r[0] for r in renders])
-    rss = max(max(p[2] for p in plans), max(r[1] for r in renders))
+    plan_s = median([p[0] for p in plans["memory"]])
+    render_s = median([r[0] for r in renders["memory"]])
+    rss = max(max(p[2] for p in plans["memory"]), max(r[1] for r in renders["memory"]))
+    compared = {
+        "plan_in_memory_s": memory_vs_fresh([p[0] for p in plans["memory"]], [p[0] for p in plans["fresh"]]),
+        "render_o_s": memory_vs_fresh([r[0] for r in renders["memory"]], [r[0] for r in renders["fresh"]]),
+        "plan_peak_rss_mib": memory_vs_fresh([p[2] for p in plans["memory"]], [p[2] for p in plans["fresh"]]),
+        "render_o_peak_rss_mib": memory_vs_fresh([r[1] for r in renders["memory"]],
+                                                 [r[1] for r in renders["fresh"]]),
+    }
+    before = {"plan_in_memory_s_no_memory": median([p[0] for p in plans["none"]]),
+              "render_o_s_plain_folder": median([r[0] for r in renders["plain"]])}
     result: dict[str, Any] = {
         "fleet": {"clusters": args.clusters, "templates": args.templates, "policies": args.policies,
                   "overrides": args.overrides, "placements": plan_info["placements"],
+                  "resources_remembered": plan_info["remembered"],
                   "unplaced": plan_info["unplaced"], "override_failures": plan_info["failures"],
                   "manifests_placed": manifests, "files_written_by_render": written},
         "repeat": args.repeat,
         "generate_s": round(generate_s, 3),
+        "record_memory_render_commit_s": round(recorded.seconds, 3),
         "plan_in_memory_s": plan_s,
-        "plan_breakdown_s": {"read_files": median([p[1] for p in plans]),
-                             "load_plus_build": plan_s,
-                             "last_run": {k: round(plan_info[k], 3) for k in ("load_s", "build_s")}},
+        "plan_breakdown_s": {"read_files": median([p[1] for p in plans["memory"]]),
+                             "load_plus_memory_plus_build": plan_s,
+                             "memory_read": median([p[3] for p in plans["memory"]]),
+                             "last_run": {k: round(plan_info[k], 3) for k in ("load_s", "memory_s", "build_s")}},
         "render_o_s": render_s,
         "render_o_fs_floor_s": median(floors),
         "manifests_per_s": {"plan": round(manifests / plan_s), "render_o": round(manifests / render_s)},
-        "peak_rss_mib": {"plan": round(max(p[2] for p in plans), 1),
-                         "render_o": round(max(r[1] for r in renders), 1)},
-        "runs": {"plan_s": [round(p[0], 3) for p in plans], "render_o_s": [round(r[0], 3) for r in renders]},
+        "peak_rss_mib": {"plan": round(max(p[2] for p in plans["memory"]), 1),
+                         "render_o": round(max(r[1] for r in renders["memory"]), 1)},
+        "memory_vs_fresh": compared,
+        "without_memory_code": {
+            **before,
+            "plan_in_memory_s_over_no_memory": round(plan_s / before["plan_in_memory_s_no_memory"], 3),
+            "render_o_s_over_plain_folder": round(render_s / before["render_o_s_plain_folder"], 3),
+        },
+        "status_tree_size": status_tree_size(repo, STATUS_BRANCH),
+        "runs": {"plan_s": [round(p[0], 3) for p in plans["memory"]],
+                 "render_o_s": [round(r[0], 3) for r in renders["memory"]],
+                 "order": [list(o) for o in orders(args.repeat)]},
     }
     result["loadavg"] = {"before": [round(x, 2) for x in load_before],
                          "after": [round(x, 2) for x in os.getloadavg()]}
@@ -583,6 +675,9 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "plan_in_memory_s": budget(plan_s, BUDGET_PLAN_S),
         "render_o_s": budget(render_s, BUDGET_RENDER_S),
         "peak_rss_mib": budget(round(rss, 1), BUDGET_RSS_MIB),
+        "memory_within_10pct:plan_in_memory_s": memory_budget(compared["plan_in_memory_s"]),
+        "memory_within_10pct:render_o_s": memory_budget(compared["render_o_s"]),
+        "state_within_10pct_of_status_tree": result["status_tree_size"]["budget"],
     }
     if kustomizes:
         k_s = median([k[0] for k in kustomizes])

@@ -3,72 +3,38 @@ status tree (issue 10: at most 10%).
 
     python bench/state_size.py [--clusters 200] [--templates 50] [--out FILE]
 
-Generates the synthetic fleet of ``bench/render.py``, plans it, and builds the memory a
-render would record: one ResourceState per placement, with its targets and replicas,
-the placement that scheduled it as canonical JSON, the observed affinity term when the
-policy has ordered affinities, and the time of the schedule. Eviction tasks and
-rebalancers are rare and left out. Prints one JSON object: the bytes of the status tree
-(placements.yaml and clusters/) and of state/, as file contents and with Git's tree
-entries, the ratio, and the budget with pass/fail.
+Generates the synthetic fleet of ``bench/render.py``, plans it with memory as a first
+render does (``build_plan`` with an empty recorded state at a fixed clock), and splits
+the status tree that render records into ``state/`` and the rest (placements.yaml and
+clusters/). Prints one JSON object: the bytes of each, as file contents and with Git's
+tree entries, the ratio, and the budget with pass/fail. ``bench/render.py`` and
+``bench/git.py`` report the same split read from the status commit a real ``render
+--commit`` made (``status_tree_size``).
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO_ROOT, budget
+from common import REPO_ROOT, budget, tree_bytes
 
 sys.path.insert(0, str(REPO_ROOT))
 from gitfleet.git.worktree import read_directory
 from gitfleet.load.loader import load_fleet
-from gitfleet.model.plan import Plan
-from gitfleet.model.resource import Fleet
-from gitfleet.model.state import FleetState, PreviousTarget, ResourceState
+from gitfleet.model.state import EMPTY_STATE, PlanMemory
 from gitfleet.plan.build import build_plan
 from gitfleet.status.layout import plan_to_tree
 from gitfleet.status.secrets import mask_plan
-from gitfleet.status.state import state_files
+from gitfleet.status.state import is_state_path
 
 NOW = "2026-12-04T10:02:11Z"
 BUDGET = 0.10
-
-
-def recorded_state(fleet: Fleet, plan: Plan) -> FleetState:
-    """What a render of ``plan`` records: one ResourceState per placed resource."""
-    policies = {f"{p.kind}/{p.namespace}/{p.name}" if p.namespace else f"{p.kind}/{p.name}": p
-                for p in fleet.propagation_policies}
-    resources: dict[str, ResourceState] = {}
-    for placement in plan.placements:
-        policy = policies.get(placement.policy or "")
-        if policy is None:
-            continue
-        applied = json.dumps(dataclasses.asdict(policy.placement), sort_keys=True, separators=(",", ":"))
-        terms = policy.placement.cluster_affinities
-        resources[placement.resource] = ResourceState(
-            resource=placement.resource,
-            clusters=tuple(PreviousTarget(t.name, t.replicas or 0) for t in placement.clusters),
-            applied_placement=applied,
-            observed_affinity=terms[0].affinity_name if terms else None,
-            last_scheduled=NOW,
-        )
-    return FleetState(resources=resources)
-
-
-def tree_bytes(files: Mapping[str, bytes]) -> tuple[int, int]:
-    """(content bytes, content + Git tree entries): an entry is ``<mode> <name>\\0`` and a
-    20-byte id, one per file and one per folder."""
-    content = sum(len(b) for b in files.values())
-    folders = {path.rsplit("/", i)[0] for path in files for i in range(1, path.count("/") + 1)}
-    entries = sum(len(p.rsplit("/", 1)[-1]) + 28 for p in (*files, *folders))
-    return content, content + entries
 
 
 def measure(clusters: int, templates: int) -> dict[str, Any]:
@@ -78,9 +44,10 @@ def measure(clusters: int, templates: int) -> dict[str, Any]:
         root = Path(work) / "fleet"
         generate_fleet(root, clusters, templates)
         fleet = load_fleet(read_directory(root))
-    plan = build_plan(fleet)
-    status = plan_to_tree(mask_plan(plan))
-    state = state_files(recorded_state(fleet, plan))
+    plan = build_plan(fleet, PlanMemory(EMPTY_STATE, NOW))
+    tree = plan_to_tree(mask_plan(plan))
+    status = {p: b for p, b in tree.items() if not is_state_path(p)}
+    state = {p: b for p, b in tree.items() if is_state_path(p)}
     status_content, status_git = tree_bytes(status)
     state_content, state_git = tree_bytes(state)
     ratio = state_git / status_git
