@@ -20,6 +20,12 @@ _SUFFIX: dict[str, Fraction] = {
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$")
 
 
+# What a fleet repo may write: Kubernetes quantities are int64 values with a scale of at
+# most 10**18 (Exa); a longer text or a larger exponent is hostile, not a resource.
+MAX_QUANTITY_CHARS = 64
+MAX_EXPONENT = 40
+
+
 def parse_quantity(value: object) -> Fraction:
     """Parse a quantity; raise ``ValueError`` with the offending text otherwise."""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -41,13 +47,19 @@ def _parse(value: object) -> Fraction:
     if isinstance(value, float):
         return Fraction(str(value))
     text = str(value).strip()
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise ValueError(f"invalid quantity {text[:MAX_QUANTITY_CHARS]!r}...: longer than {MAX_QUANTITY_CHARS} characters")
     match = _QUANTITY.match(text)
     if not match:
         raise ValueError(f"invalid quantity {text!r}")
     number, exponent, suffix = match.groups()
     amount = Fraction(number)
     if exponent:
-        return amount * Fraction(10) ** int(exponent[1:])
+        power = int(exponent[1:])
+        if abs(power) > MAX_EXPONENT:
+            # 10**9999999 takes seconds to build; Kubernetes' own quantities stop far below.
+            raise ValueError(f"invalid quantity {text!r}: exponent beyond ±{MAX_EXPONENT}")
+        return amount * Fraction(10) ** power
     return amount * _SUFFIX[suffix or ""]
 
 
