@@ -26,6 +26,7 @@ from gitfleet.load.yamlio import Locator, dump_yaml, parse_documents
 from gitfleet.model.cluster import ResourceSummary, Taint
 from gitfleet.model.health import OUTCOMES, ClusterHealth, Condition, ConditionStatus, Outcome, ProbeResult
 from gitfleet.model.quantity import parse_quantity
+from gitfleet.status.capacity import NodesRecordError, nodes_record, read_nodes
 from gitfleet.status.layout import STATUS_DIR, UnsafePathError, path_component
 
 FORMAT_VERSION = 1
@@ -119,6 +120,8 @@ def health_yaml(health: ClusterHealth) -> bytes:
     if health.resource_summary is not None:
         s = health.resource_summary
         doc["resourceSummary"] = {part: dict(getattr(s, part)) for part in _SUMMARY_PARTS if getattr(s, part)}
+        if s.nodes is not None:
+            doc["resourceSummary"]["nodes"] = nodes_record(s.nodes)
     return dump_yaml(_canonical({**health.extra, **doc})).encode()
 
 
@@ -264,14 +267,20 @@ def _quantity(doc: _Doc, where: Where, value: Any) -> str | int | float:
 
 def _summary(doc: _Doc, value: Any) -> ResourceSummary:
     where: Where = ("resourceSummary",)
-    item = doc.mapping(where, value, frozenset(_SUMMARY_PARTS))
+    item = doc.mapping(where, value, frozenset((*_SUMMARY_PARTS, "nodes")))
     parts: dict[str, dict[str, Any]] = {}
     for part in _SUMMARY_PARTS:
         entries = doc.mapping((*where, part), _get(item, part, {}))
         parts[part] = {doc.text((*where, part, name), name, 316): _quantity(doc, (*where, part, name), q)
                        for name, q in entries.items()}
+    nodes = None
+    if item.get("nodes") is not None:
+        try:
+            nodes = read_nodes(item["nodes"])
+        except NodesRecordError as err:
+            raise doc.fail((*where, "nodes", *err.where), err.message) from None
     return ResourceSummary(allocatable=parts["allocatable"], allocated=parts["allocated"],
-                           allocating=parts["allocating"])
+                           allocating=parts["allocating"], nodes=nodes)
 
 
 def read_health_file(path: str, raw: bytes) -> ClusterHealth:
