@@ -128,7 +128,16 @@ def _document(known: Mapping[str, Any], extra: Mapping[str, Any]) -> bytes:
 
     Exactly :func:`dump_yaml` of the sorted mapping, written field by field (a block
     mapping is the concatenation of its one-field mappings)."""
-    doc = _canonical({**extra, **known})
+    merged = {**extra, **known}
+    clusters = known.get("clusters")
+    if clusters:
+        # Built in name order with string keys: canonical already, and the bulk of the
+        # file, so not walked again.
+        doc = _canonical({k: v for k, v in merged.items() if k != "clusters"})
+        doc["clusters"] = clusters
+        doc = {k: doc[k] for k in sorted(doc, key=str)}
+    else:
+        doc = _canonical(merged)
     parts = []
     for key, value in doc.items():
         if type(value) is int or (type(value) is str and len(value) <= _MEMO_CHARS):
@@ -171,7 +180,7 @@ def resource_state_yaml(state: ResourceState) -> bytes:
     """The file of one resource's memory."""
     doc: dict[str, Any] = {"version": FORMAT_VERSION, "resource": state.resource}
     if state.clusters:
-        doc["clusters"] = {t.name: t.replicas for t in sorted(state.clusters)}
+        doc["clusters"] = dict(sorted((t.name, t.replicas) for t in state.clusters))  # PreviousTarget order
     if state.applied_placement is not None:
         doc["appliedPlacement"] = state.applied_placement
     if state.observed_affinity is not None:
@@ -453,15 +462,15 @@ def _read_canonical(path: str, raw: bytes) -> ResourceState | None:
     lines = raw.count(b"\n", body, block.end())
     if len(clusters) != lines or len(clusters) > MAX_LIST_ITEMS or max(clusters.values()) > MAX_INT32:
         return None  # a name twice, or out of bounds: the full reader says where
+    # The names need no path_component check: starting with a letter or digit and made
+    # of [-a-z0-9.], none is empty, '.', '..', '.git' or holds a separator.
     try:
-        for cluster in clusters:
-            path_component(cluster, "cluster")
         rest = _read_resource(path, raw[:start] + raw[block.end():])
-    except (StateError, UnsafePathError):
+    except StateError:
         return None
     if rest.clusters:
         return None
-    state = replace(rest, clusters=tuple(sorted(PreviousTarget(n, c) for n, c in clusters.items())))
+    state = replace(rest, clusters=tuple(PreviousTarget(n, c) for n, c in sorted(clusters.items())))
     if resource_state_yaml(state) != raw:
         return None
     _remember_file(state, raw)
