@@ -24,7 +24,9 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast, get_args
@@ -477,6 +479,37 @@ def _read_canonical(path: str, raw: bytes) -> ResourceState | None:
     return state
 
 
+# The states read, by file: the reconciler reads the same state/ every cycle, and the
+# same objects make the next render's memory equal to its record by identity and its
+# files a lookup (_written). A state with kept unknown fields is read each time (its
+# ``extra`` is a mutable copy). Bounded by the bytes of the files kept.
+_READ_CACHE_BYTES = 32 << 20
+_read_cache: OrderedDict[tuple[str, bytes], ResourceState] = OrderedDict()
+_read_cache_bytes = 0
+_read_lock = threading.Lock()
+
+
+def _read_file(path: str, raw: bytes) -> ResourceState:
+    global _read_cache_bytes
+    key = (path, raw)
+    with _read_lock:
+        hit = _read_cache.get(key)
+        if hit is not None:
+            _read_cache.move_to_end(key)
+            return hit
+    state = _read_canonical(path, raw) or _read_resource(path, raw)
+    if state.extra or len(raw) > _READ_CACHE_BYTES // 4:
+        return state
+    with _read_lock:
+        if key not in _read_cache:
+            _read_cache[key] = state
+            _read_cache_bytes += len(raw)
+        while _read_cache_bytes > _READ_CACHE_BYTES:
+            (_, old), _ = _read_cache.popitem(last=False)
+            _read_cache_bytes -= len(old)
+    return state
+
+
 def _read_taint(doc: _Doc, where: tuple[str | int, ...], value: Any) -> TaintSeen:
     item = doc.mapping(where, value)
     doc.unknown(where, item, _TAINT_FIELDS)
@@ -527,7 +560,6 @@ def read_state(files: Mapping[str, bytes]) -> FleetState:
             if path.count("/") != 3 or not path.endswith(".yaml"):
                 raise StateError(path, 1, 1, "not a resource's state file: they are"
                                              f" {RESOURCES_DIR}/<namespace|_cluster>/<group|core>.<Kind>.<name>.yaml")
-            raw = files[path]
-            state = _read_canonical(path, raw) or _read_resource(path, raw)
+            state = _read_file(path, files[path])
             resources[state.resource] = state
     return FleetState(resources=resources, taints=taints, version=FORMAT_VERSION, extra=extra)

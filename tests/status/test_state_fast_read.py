@@ -140,3 +140,15 @@ def test_a_state_is_written_as_it_is_now_even_where_an_earlier_one_lived() -> No
         assert f"  member1: {replicas}\n".encode() in written
         del state
         gc.collect()
+
+
+def test_a_file_read_again_gives_the_same_state_and_kept_fields_stay_copies() -> None:
+    """The reconciler reads the same state/ every cycle: the states of unchanged files
+    are the same objects (equal to the render's record by identity); a state with
+    unknown fields is read anew, its ``extra`` never shared."""
+    plain = {PATH: RAW}
+    assert read_state(plain).resources[KEY] is read_state(dict(plain)).resources[KEY]
+    kept = {PATH: RAW.replace(b"lastScheduled: ", b"kept:\n  a: 1\nlastScheduled: ")}
+    first, second = (read_state(kept).resources[KEY] for _ in range(2))
+    assert first == second and first is not second
+    assert first.extra == {"kept": {"a": 1}} and first.extra["kept"] is not second.extra["kept"]

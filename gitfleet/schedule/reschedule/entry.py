@@ -166,6 +166,10 @@ def _success(
     all_tasks: tuple[EvictionTask, ...],
 ) -> tuple[ScheduleResult, ResourceState]:
     clusters = _recorded(outcome.targets)
+    if clusters == previous.clusters:
+        # The same decision: keep the recorded objects, so the memory a render leaves
+        # shares them with the one it read (compared by identity, pickled once).
+        clusters = previous.clusters
     applied = placement_json(placement)
     term = outcome.affinity_term if placement.cluster_affinity is None and placement.cluster_affinities else None
     # The time moves only when the decision does: a render that changes nothing
