@@ -162,7 +162,13 @@ def check_limits(text: str) -> tuple[int, int, str] | None:
                         f"YAML nested more than {MAX_DEPTH} levels deep; Kubernetes objects never are")
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as err:
+        # libyaml >= 0.2.6 (PyYAML 6.0.4's wheels) stops at 1,000 flow levels while it scans
+        # ahead, before the events get here: the same limit, said the same way.
+        if "nesting depth" in str(err):
+            mark = getattr(err, "problem_mark", None)
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            return line, col, f"YAML nested more than {MAX_DEPTH} levels deep; Kubernetes objects never are"
         return None  # the parse proper reports it, with its position
     finally:
         parser.dispose()

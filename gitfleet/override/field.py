@@ -15,8 +15,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import jsonpatch
-import jsonpointer
 import yaml
 
 from gitfleet.model.policy import FieldOverrider, PatchOp
@@ -94,6 +92,9 @@ def _patch(document: Any, ops: tuple[PatchOp, ...], kind: str) -> Any:
         missing = first_missing(document, tokens if op.op != "add" else tokens[:-1])
         if missing is not None:
             raise OverriderFailure(f"cannot {op.op} subPath {op.path} of the {kind} document: {missing} does not exist")
+        import jsonpatch  # here, not at import: newer releases import difflib, a plain render needs neither
+        import jsonpointer
+
         try:
             document = jsonpatch.JsonPatch([operation]).apply(document, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:

@@ -13,9 +13,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import jsonpatch
-import jsonpointer
-
 from gitfleet.model.policy import PatchOp
 from gitfleet.override._doc import Cow, OverriderFailure, first_missing, json_copy, parse_pointer
 
@@ -68,6 +65,9 @@ def apply_plaintext(doc: Mapping[str, Any], ops: tuple[PatchOp, ...]) -> Any:
                 else:
                     parent[tokens[-1]] = operation["value"]
                 continue
+        import jsonpatch  # here, not at import: newer releases import difflib, a plain render needs neither
+        import jsonpointer
+
         try:
             cow.root = jsonpatch.JsonPatch([operation]).apply(cow.root, in_place=True)
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
