@@ -60,9 +60,8 @@ from gitfleet.status.layout import (
     manifest_path,
     manifest_yaml,
     placements_yaml,
-    tree_changes,
 )
-from gitfleet.status.state import state_files
+from gitfleet.status.state import resource_state_path, resource_state_yaml
 
 _T = TypeVar("_T")
 RECORD_FORMAT = 1
@@ -405,6 +404,10 @@ def plan_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str,
     return _replan(record, fleet, new_templates, old_keys, sources, warnings, memory)
 
 
+def _same(state: FleetState, other: FleetState | None) -> FleetState:
+    return other if other is not None and other == state else state
+
+
 def _memory_blocks(record: RenderRecord, memory: PlanMemory | None) -> str:
     """Why the memory forbids an increment ("" when it does not). Unchanged templates keep
     their decisions only when they would be rescheduled with the very state the record
@@ -494,10 +497,16 @@ def _replan(
         resources = {k: r for k, r in record.state.resources.items() if k not in cleared}
         resources.update((k, d.state) for k, d in decisions.items() if d.state is not None)
         state = replace(record.state, resources=dict(sorted(resources.items())))
-        changes.update(tree_changes(state_files(record.state), state_files(state)))
+        # Only the resources planned again can change their state file (the taints seen are
+        # the record's: its clusters did not change).
+        for key in sorted(cleared | decisions.keys()):
+            kept = state.resources.get(key)
+            changes[resource_state_path(key)] = resource_state_yaml(kept) if kept is not None else None
     new_record = replace(record, sources=dict(sources), warnings=dict(warnings), fleet=fleet,
                          templates=templates, state=state,
-                         state_in=memory.state if memory is not None else record.state_in,
+                         # One object when they are equal: the record is pickled into the
+                         # render cache, and a second copy of the state doubles its size.
+                         state_in=_same(memory.state, record.state) if memory is not None else record.state_in,
                          now=memory.now if memory is not None else record.now)
     return Increment(
         changes=changes,
