@@ -37,8 +37,11 @@ from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import FleetResult
 from gitfleet.errors import GitfleetError
 from gitfleet.git.source import GitSource, open_source
+from gitfleet.git.statusbranch import read_status_tip
 from gitfleet.git.urls import is_remote_url
+from gitfleet.load.discover import FLEET_FILE
 from gitfleet.model.resource import Fleet
+from gitfleet.model.state import FleetState, PlanMemory
 from gitfleet.reconcile.config import RunConfig
 from gitfleet.reconcile.logfmt import REDACTION
 from gitfleet.reconcile.logfmt import log as log_event
@@ -47,9 +50,10 @@ from gitfleet.redaction import Redactor
 from gitfleet.service.applying import apply_planned
 from gitfleet.service.members import Connection, Members, select_members
 from gitfleet.service.planning import Planned, plan_files
-from gitfleet.service.recall import memory_of
+from gitfleet.service.recall import clock, memory_of
 from gitfleet.service.recording import StatusTree, read_status, record_results
 from gitfleet.service.source import SourceRevision
+from gitfleet.status.layout import status_branch_name
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +141,7 @@ class _Memory:
     applied_at: float | None = None  # monotonic clock
     failed: tuple[str, ...] = ()  # clusters whose last apply did not converge
     status: StatusTree | None = None  # saves reading thousands of blobs every cycle
+    recorded_state: tuple[str, FleetState] | None = None  # (status commit, the state this process wrote there)
 
 
 class Reconciler:
@@ -240,7 +245,7 @@ class Reconciler:
         files = source.files_at(revision)
         previous = self._memory.desired
         revision_read = SourceRevision(source, files, revision, revision, False)
-        memory = memory_of(revision_read, self.config.status_branch)
+        memory = self._recall(source, revision_read)
         planned = plan_files(files, previous.planned if previous else None, keep_tree=True, remember=True,
                              memory=memory)
         if planned.mode == "full":
@@ -256,6 +261,17 @@ class Reconciler:
             log_event(log, logging.WARNING, "fleet_warning", revision=revision[:12],
                       message=planned.redactor.text(str(warning)))
         return Desired(revision_read, planned, members)
+
+    def _recall(self, source: GitSource, revision: SourceRevision) -> PlanMemory:
+        """The memory the status branch records; when its tip is still the commit this
+        process wrote, the state it wrote is that memory, and nothing is read back."""
+        written = self._memory.recorded_state
+        if written is not None:
+            branch = self.config.status_branch or status_branch_name(revision.files.get(FLEET_FILE))
+            tip = read_status_tip(source, branch)
+            if tip is not None and tip.sha == written[0]:
+                return PlanMemory(written[1], clock(None), tip.sha)
+        return memory_of(revision, self.config.status_branch)
 
     def _clusters_key(self, desired: Desired) -> str:
         """Identifies the cluster set: the clusters chosen and how they are reached."""
@@ -318,10 +334,13 @@ class Reconciler:
             with self._phase("record"):
                 sha, memory.status = record_results(desired.revision, branch, desired.planned, result, status,
                                                     self.config.push_status)
+            state = desired.planned.plan.state
+            memory.recorded_state = (memory.status.sha, state) if memory.status and state is not None else None
         except GitfleetError as err:
             # Applied but not recorded: the next cycle records it (the apply is due again).
             memory.applied = None
             memory.status = None
+            memory.recorded_state = None
             return CycleReport("error", desired.sha, reasons, result,
                                error=desired.redactor.text(f"recording on the status branch failed: {err}"))
         return CycleReport(outcome, desired.sha, reasons, result, sha)

@@ -183,3 +183,32 @@ def test_secret_values_follow_an_incremental_change(fleet_repo: FleetRepo, recon
                        "templates/creds.yaml": SECRET.format(value="correct-horse")})
     reconciler.run_cycle()
     assert "correct-horse" in reconciler._memory.desired.redactor  # type: ignore[union-attr]
+
+
+def test_the_memory_it_wrote_is_not_read_back(fleet_repo: FleetRepo, reconciler: Reconciler,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the status branch tip is the commit this process wrote, the memory is the
+    state it wrote; once another writer moves the branch, the branch is read again."""
+    from gitfleet.reconcile import cycle
+
+    reads: list[str] = []
+    real = cycle.memory_of
+
+    def counting(*args: object, **kwargs: object) -> object:
+        reads.append("read")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cycle, "memory_of", counting)
+    fleet_repo.commit(pull_fleet())
+    assert reconciler.run_cycle().outcome == "applied" and len(reads) == 1
+    fleet_repo.commit(pull_fleet(greeting="bonjour"))
+    report = reconciler.run_cycle()
+    assert (report.outcome, report.render, len(reads)) == ("applied", "incremental", 1)
+    assert {p: b for p, b in read_status_commit(fleet_repo.repo, BRANCH).files.items()  # type: ignore[union-attr]
+            if is_rendered_path(p)} == full_render(pull_fleet(greeting="bonjour"), fleet_repo)
+    repo = fleet_repo.repo
+    tip = repo[report.status_commit]
+    assert isinstance(tip, pygit2.Commit)
+    repo.create_commit(f"refs/heads/{BRANCH}", SIG, SIG, "someone else", tip.tree.id, [tip.id])
+    fleet_repo.commit(pull_fleet(greeting="hola"))
+    assert reconciler.run_cycle().outcome == "applied" and len(reads) == 2
