@@ -60,8 +60,9 @@ from gitfleet.status.layout import (
     manifest_path,
     manifest_yaml,
     placements_yaml,
+    tree_changes,
 )
-from gitfleet.status.state import resource_state_path, resource_state_yaml
+from gitfleet.status.state import state_files
 
 _T = TypeVar("_T")
 RECORD_FORMAT = 1
@@ -497,11 +498,7 @@ def _replan(
         resources = {k: r for k, r in record.state.resources.items() if k not in cleared}
         resources.update((k, d.state) for k, d in decisions.items() if d.state is not None)
         state = replace(record.state, resources=dict(sorted(resources.items())))
-        # Only the resources planned again can change their state file (the taints seen are
-        # the record's: its clusters did not change).
-        for key in sorted(cleared | decisions.keys()):
-            kept = state.resources.get(key)
-            changes[resource_state_path(key)] = resource_state_yaml(kept) if kept is not None else None
+        changes.update(tree_changes(state_files(record.state), state_files(state)))
     new_record = replace(record, sources=dict(sources), warnings=dict(warnings), fleet=fleet,
                          templates=templates, state=state,
                          # One object when they are equal: the record is pickled into the
