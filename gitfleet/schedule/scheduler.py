@@ -10,8 +10,9 @@ recorded per step and the replica arithmetic written out for ``gitfleet explain`
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
@@ -141,7 +142,6 @@ def _attempt(
     # ``by_name``: the inventory is sorted by name (and names are unique in a fleet),
     # so the candidates come in name order before they are ranked.
     by_name = _score_and_estimate(feasible, workload, term)
-    candidates = ranked(by_name)
     is_workload = workload is not None and workload.is_workload
     replicas = workload.replicas if workload is not None else 0
     if is_workload and _uses_capacity(placement, term):
@@ -150,20 +150,44 @@ def _attempt(
                 f"{c.name} {c.available} ({c.capacity_note})" for c in by_name
             )
         )
+    select_and_assign(placement, by_name, replicas, lambda chosen: _assign(workload, placement, chosen, term, out.lines),
+                      out)
+    return out
+
+
+class AttemptRecord(Protocol):
+    """What one pass through the pipeline writes (first scheduling and re-scheduling)."""
+
+    targets: tuple[ClusterTarget, ...]
+    error: str | None
+    verdicts: list[FilterVerdict]
+    lines: list[str]
+
+
+def select_and_assign(
+    placement: Placement,
+    by_name: list[Candidate],
+    replicas: int,
+    assign: Callable[[list[Candidate]], tuple[ClusterTarget, ...]],
+    out: AttemptRecord,
+) -> None:
+    """The end of the pipeline, shared by first scheduling and re-scheduling: select
+    (spread) among ``by_name`` (the scored candidates in name order), deal the replicas
+    with ``assign``, and record each candidate's verdict; an error goes to ``out.error``."""
     try:
-        selection = spread.select(placement, candidates, replicas)
+        selection = spread.select(placement, ranked(by_name), replicas)
     except SchedulingError as err:
         out.error = str(err)
-        return out
+        return
     out.lines.extend(selection.notes)
     selected_names = {c.name for c in selection.clusters}
     for c in by_name:
         out.verdicts.append(FilterVerdict(c.name, SELECT_STEP, c.name in selected_names, selection.reasons[c.name]))
     try:
-        out.targets = _assign(workload, placement, list(selection.clusters), term, out.lines)
+        out.targets = assign(list(selection.clusters))
     except SchedulingError as err:
         out.error = str(err)
-        return out
+        return
     got = {t.name: t.replicas for t in out.targets}
     for c in (c for c in by_name if c.name in selected_names):
         if c.name in got:
@@ -172,7 +196,6 @@ def _attempt(
             out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, True, words))
         else:
             out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, False, "dropped: 0 replicas"))
-    return out
 
 
 def _filter(

@@ -25,12 +25,12 @@ from gitfleet.model.keys import ResourceId
 from gitfleet.model.match import cluster_matches
 from gitfleet.model.plan import ClusterTarget, FilterVerdict
 from gitfleet.model.policy import ClusterAffinity, ClusterAffinityTerm, Placement
-from gitfleet.schedule import capacity, spread
-from gitfleet.schedule.candidate import Candidate, ranked
+from gitfleet.schedule import capacity
+from gitfleet.schedule.candidate import Candidate
 from gitfleet.schedule.errors import SchedulingError
 from gitfleet.schedule.filters import INPUTS, PLUGINS, FilterContext, api_enablement, taint_toleration
 from gitfleet.schedule.reschedule import steady, tasks
-from gitfleet.schedule.scheduler import ASSIGN_STEP, SELECT_STEP, FilterMemo, fit_error
+from gitfleet.schedule.scheduler import FilterMemo, fit_error, select_and_assign
 from gitfleet.schedule.workload import Workload
 
 LOCALITY_SCORE = 100  # ClusterLocality for a current target
@@ -134,37 +134,16 @@ def _attempt(
         return out
     # ``by_name``: the clusters are sorted by name (``run``), so are the candidates.
     by_name = _candidates(feasible, workload, term, memory)
-    candidates = ranked(by_name)
     replicas = workload.replicas if workload is not None else 0
     is_workload = workload is not None and workload.is_workload
-    if is_workload and any(c.available != c.allocatable for c in candidates):
+    if is_workload and any(c.available != c.allocatable for c in by_name):
         out.lines.append(
             "available replicas (estimate + held): " + ", ".join(
                 f"{c.name} {c.allocatable}+{c.available - c.allocatable}" for c in by_name
             )
         )
-    try:
-        selection = spread.select(placement, candidates, replicas)
-    except SchedulingError as err:
-        out.error = str(err)
-        return out
-    out.lines.extend(selection.notes)
-    chosen = {c.name for c in selection.clusters}
-    for c in by_name:
-        out.verdicts.append(FilterVerdict(c.name, SELECT_STEP, c.name in chosen, selection.reasons[c.name]))
-    try:
-        out.targets = _assign(workload, placement, list(selection.clusters), term, memory, out.lines)
-    except SchedulingError as err:
-        out.error = str(err)
-        return out
-    got = {t.name: t.replicas for t in out.targets}
-    for c in sorted(selection.clusters, key=lambda c: c.name):
-        if c.name in got:
-            n = got[c.name]
-            words = "receives the resource" if n is None else f"receives {n} replica{'' if n == 1 else 's'}"
-            out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, True, words))
-        else:
-            out.verdicts.append(FilterVerdict(c.name, ASSIGN_STEP, False, "dropped: 0 replicas"))
+    select_and_assign(placement, by_name, replicas,
+                      lambda chosen: _assign(workload, placement, chosen, term, memory, out.lines), out)
     return out
 
 
