@@ -287,6 +287,24 @@ def _assign(
     term: ClusterAffinityTerm | None,
     lines: list[str],
 ) -> tuple[ClusterTarget, ...]:
+    def deal(replicas: int) -> list[tuple[str, int]]:
+        if term is not None and term.overflow:
+            return _assign_tiers(placement, selected, replicas, lines)
+        division = divide.assign(placement, selected, replicas)
+        lines.extend(division.lines)
+        return list(division.assignment)
+
+    return assign_targets(workload, selected, lines, deal)
+
+
+def assign_targets(
+    workload: Workload | None,
+    selected: list[Candidate],
+    lines: list[str],
+    deal: Callable[[int], list[tuple[str, int]]],
+) -> tuple[ClusterTarget, ...]:
+    """The targets of the ``selected`` clusters: every one for a non-workload, else the
+    replicas ``deal`` divides (first scheduling or Steady/Fresh); clusters dealt 0 are dropped."""
     if not selected:
         raise SchedulingError(
             "failed to assign replicas: no clusters available to schedule (the spread constraints selected none)"
@@ -298,12 +316,7 @@ def _assign(
             + (" (no replicas)" if value is None else " with 0 replicas, even when Divided")
         )
         return tuple(sorted(ClusterTarget(c.name, value) for c in selected))
-    if term is not None and term.overflow:
-        assignment = _assign_tiers(placement, selected, workload.replicas, lines)
-    else:
-        division = divide.assign(placement, selected, workload.replicas)
-        lines.extend(division.lines)
-        assignment = list(division.assignment)
+    assignment = deal(workload.replicas)
     dropped = sorted(name for name, n in assignment if n <= 0)
     if dropped:
         lines.append(f"dropped with 0 replicas: {', '.join(dropped)}")

@@ -30,7 +30,7 @@ from gitfleet.schedule.candidate import Candidate
 from gitfleet.schedule.errors import SchedulingError
 from gitfleet.schedule.filters import INPUTS, PLUGINS, FilterContext, api_enablement, taint_toleration
 from gitfleet.schedule.reschedule import steady, tasks
-from gitfleet.schedule.scheduler import FilterMemo, fit_error, select_and_assign
+from gitfleet.schedule.scheduler import FilterMemo, assign_targets, fit_error, select_and_assign
 from gitfleet.schedule.workload import Workload
 
 LOCALITY_SCORE = 100  # ClusterLocality for a current target
@@ -232,27 +232,14 @@ def _assign(
     memory: Memory,
     lines: list[str],
 ) -> tuple[ClusterTarget, ...]:
-    if not selected:
-        raise SchedulingError(
-            "failed to assign replicas: no clusters available to schedule (the spread constraints selected none)"
-        )
-    if workload is None or not workload.is_workload:
-        value = None if workload is None else 0
-        lines.append(
-            "not a workload: every selected cluster receives it"
-            + (" (no replicas)" if value is None else " with 0 replicas, even when Divided")
-        )
-        return tuple(sorted(ClusterTarget(c.name, value) for c in selected))
-    if term is not None and term.overflow:
-        assignment = _tiers(placement, selected, workload.replicas, memory, lines)
-    else:
-        division = steady.assign(placement, selected, workload.replicas, memory.held, fresh=memory.fresh)
+    def deal(replicas: int) -> list[tuple[str, int]]:
+        if term is not None and term.overflow:
+            return _tiers(placement, selected, replicas, memory, lines)
+        division = steady.assign(placement, selected, replicas, memory.held, fresh=memory.fresh)
         lines.extend(division.lines)
-        assignment = list(division.assignment)
-    dropped = sorted(name for name, n in assignment if n <= 0)
-    if dropped:
-        lines.append(f"dropped with 0 replicas: {', '.join(dropped)}")
-    return tuple(sorted(ClusterTarget(name, n) for name, n in assignment if n > 0))
+        return list(division.assignment)
+
+    return assign_targets(workload, selected, lines, deal)
 
 
 def _tiers(
