@@ -18,16 +18,16 @@ import copy
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, cast
 
 from gitfleet.errors import PositionedError
-from gitfleet.load.yamlio import Locator, dump_yaml, parse_documents
+from gitfleet.load.yamlio import dump_yaml, parse_documents
 from gitfleet.model.cluster import ResourceSummary, Taint
 from gitfleet.model.health import OUTCOMES, ClusterHealth, Condition, ConditionStatus, Outcome, ProbeResult
 from gitfleet.model.quantity import parse_quantity
 from gitfleet.status.capacity import NodesRecordError, nodes_record, read_nodes
 from gitfleet.status.layout import STATUS_DIR, UnsafePathError, path_component
+from gitfleet.status.record import RecordReader, type_name
 
 FORMAT_VERSION = 1
 HEALTH_DIR = f"{STATUS_DIR}/clusters"
@@ -144,68 +144,14 @@ def health_files(observed: Mapping[str, ClusterHealth]) -> dict[str, bytes]:
 Where = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class _Doc:
-    path: str
-    locator: Locator
-
-    def fail(self, where: Where, message: str) -> HealthError:
-        line, col = self.locator.locate(where)
-        field = ".".join(str(p) for p in where)
-        return HealthError(self.path, line, col, f"{field}: {message}" if field else message)
-
-    def mapping(self, where: Where, value: Any, known: frozenset[str] = frozenset()) -> Mapping[str, Any]:
-        """A mapping; with ``known``, one that holds no other field (nested records
-        keep no unknown fields: a newer gitfleet adding one there brings a new version)."""
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a mapping, found {_type(value)}")
-        if len(value) > MAX_ITEMS:
-            raise self.fail(where, f"more than {MAX_ITEMS} entries")
-        for key in value if known else ():
-            if key not in known:
-                raise self.fail((*where, key), f"unknown field (known: {', '.join(sorted(known))})")
-        return cast(Mapping[str, Any], value)
-
-    def items(self, where: Where, value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.fail(where, f"expected a list, found {_type(value)}")
-        if len(value) > MAX_ITEMS:
-            raise self.fail(where, f"more than {MAX_ITEMS} items")
-        return value
-
-    def text(self, where: Where, value: Any, limit: int = MAX_TEXT_CHARS) -> str:
-        if not isinstance(value, str):
-            raise self.fail(where, f"expected a string, found {_type(value)}")
-        if len(value) > limit:
-            raise self.fail(where, f"longer than {limit} characters")
-        return value
-
-    def one_of(self, where: Where, value: Any, choices: tuple[str, ...]) -> str:
-        if value not in choices:
-            raise self.fail(where, f"{value!r:.60} is not one of {', '.join(choices)}")
-        return cast(str, value)
-
-    def count(self, where: Where, value: Any) -> int:
-        if type(value) is not int:
-            raise self.fail(where, f"expected a whole number, found {_type(value)}")
-        if not 0 <= value <= MAX_INT32:
-            raise self.fail(where, f"{value} is out of range: expected 0 to {MAX_INT32}")
-        return value
-
-    def time(self, where: Where, value: Any) -> str:
-        text = self.text(where, value, 64)
-        if not _RFC3339_UTC.fullmatch(text):
-            raise self.fail(where, f"{text!r} is not an RFC 3339 time in UTC (like 2026-12-04T10:02:11Z)")
-        return text
-
-    def required(self, where: Where, item: Mapping[str, Any], *names: str) -> None:
-        for name in names:
-            if name not in item:
-                raise self.fail(where, f"needs '{name}'")
+class _Doc(RecordReader):
+    error = HealthError
+    max_items = MAX_ITEMS
+    max_entries = MAX_ITEMS
+    max_text = MAX_TEXT_CHARS
 
 
-def _type(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+_type = type_name
 
 
 def _get(data: Mapping[str, Any], key: str, default: Any) -> Any:

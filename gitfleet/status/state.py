@@ -28,7 +28,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, cast, get_args
 
 from gitfleet.errors import PositionedError
@@ -43,7 +43,8 @@ from gitfleet.model.state import (
     ResourceState,
     TaintSeen,
 )
-from gitfleet.status.layout import STATE_DIR, LayoutError, UnsafePathError, object_file, path_component
+from gitfleet.status.layout import STATE_DIR, LayoutError, UnsafePathError, object_file
+from gitfleet.status.record import RecordReader, type_name
 
 FORMAT_VERSION = 1
 FLEET_STATE_FILE = f"{STATE_DIR}/fleet.yaml"
@@ -257,69 +258,19 @@ def state_files(state: FleetState) -> dict[str, bytes]:
 # reading
 
 
-@dataclass(frozen=True)
-class _Doc:
-    """One parsed file, for checks that fail at the position of what they check."""
+class _Doc(RecordReader):
+    """One parsed state file, for checks that fail at the position of what they check."""
 
-    path: str
-    data: Mapping[str, Any]
-    locator: Locator
+    error = StateError
+    max_items = MAX_LIST_ITEMS
+    max_text = MAX_TEXT_CHARS
 
-    def fail(self, where: tuple[str | int, ...], message: str) -> StateError:
-        line, col = self.locator.locate(where)
-        field = ".".join(str(p) for p in where)
-        return StateError(self.path, line, col, f"{field}: {message}" if field else message)
-
-    def mapping(self, where: tuple[str | int, ...], value: Any) -> Mapping[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a mapping, found {_type(value)}")
-        return cast(Mapping[str, Any], value)
-
-    def items(self, where: tuple[str | int, ...], value: Any) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.fail(where, f"expected a list, found {_type(value)}")
-        if len(value) > MAX_LIST_ITEMS:
-            raise self.fail(where, f"more than {MAX_LIST_ITEMS} items")
-        return value
-
-    def text(self, where: tuple[str | int, ...], value: Any, limit: int = MAX_TEXT_CHARS) -> str:
-        if not isinstance(value, str):
-            raise self.fail(where, f"expected a string, found {_type(value)}")
-        if len(value) > limit:
-            raise self.fail(where, f"longer than {limit} characters")
-        return value
-
-    def name(self, where: tuple[str | int, ...], value: Any, what: str) -> str:
-        """A name that becomes (or names) a folder elsewhere on the branch."""
-        text = self.text(where, value, MAX_NAME_CHARS)
-        try:
-            return path_component(text, what)
-        except UnsafePathError as exc:
-            raise self.fail(where, str(exc)) from None
-
-    def count(self, where: tuple[str | int, ...], value: Any) -> int:
-        if type(value) is not int:
-            raise self.fail(where, f"expected a whole number, found {_type(value)}")
-        if not 0 <= value <= MAX_INT32:
-            raise self.fail(where, f"{value} is out of range: expected 0 to {MAX_INT32}")
-        return value
-
-    def time(self, where: tuple[str | int, ...], value: Any) -> str:
-        text = self.text(where, value, 64)
-        if not _RFC3339_UTC.fullmatch(text):
-            raise self.fail(where, f"{text!r} is not an RFC 3339 time in UTC (like 2026-12-04T10:02:11Z)")
-        return text
-
-    def unknown(self, where: tuple[str | int, ...], value: Mapping[str, Any], known: frozenset[str]) -> None:
-        """Nested records keep no unknown fields (there is no ``extra`` for them): a
-        field a newer gitfleet adds there comes with a new major version."""
-        for key in value:
-            if key not in known:
-                raise self.fail((*where, key), f"unknown field (known: {', '.join(sorted(known))})")
+    def __init__(self, path: str, data: Mapping[str, Any], locator: Locator) -> None:
+        super().__init__(path, locator)
+        self.data = data
 
 
-def _type(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+_type = type_name
 
 
 def _parse(path: str, raw: bytes) -> _Doc:
