@@ -138,3 +138,9 @@ def test_an_invalid_repo_is_reported_in_the_format_asked(tmp_path: Path, fmt: st
     # Machine and pull-request formats keep the repository's paths; the terminal's start at REPO.
     assert ('"path": "templates/web.yaml"' if fmt == "json" else "templates/web.yaml:3:") in out
     assert f"{tmp_path / 'fleet'}/templates/web.yaml:3:" in err
+
+
+@pytest.mark.parametrize("now", ["yesterday", "2026-12-04T10:00:00", "2026-13-40T99:00:00Z"])
+def test_a_bad_clock_is_a_usage_error(repo: Path, now: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "render", str(repo), "--now", now)
+    assert code == 2 and out == "" and f"--now {now!r}" in err and "Traceback" not in err

@@ -33,3 +33,15 @@ def test_a_move_carries_its_cause(schedule: ScheduleResult | None, cause: str) -
     assert [c.cause for c in diff.placements] == [cause, cause]
     assert all(c.text.endswith(f"({cause})") == bool(cause) for c in diff.placements)
     assert all(("cause" in c.to_json()) == bool(cause) for c in diff.placements)
+
+
+def test_a_hostile_cause_is_escaped_in_the_pull_request_comment() -> None:
+    """A cause quotes taint keys and values from the inventory: repo text, escaped."""
+    from gitfleet.diff import format_markdown
+
+    schedule = ScheduleResult(rescheduled=True, reason="a target was evicted",
+                              evictions=("m2 evicted: taint x:NoExecute since <!-- **LGTM** `\n# done",))
+    diff = diff_plans(_plan(BASE), _plan((ClusterTarget("m1", 6),), schedule), 0.5)
+    comment = format_markdown(diff)
+    assert comment.count("<!--") == 1  # the report's own marker only
+    assert "\n# done" not in comment and "**LGTM**" not in comment
