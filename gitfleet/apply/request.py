@@ -57,7 +57,8 @@ def cluster_requests(
     overwrite = {p.resource for p in plan.placements if p.conflict_resolution == "Overwrite"}
     suspended: dict[str, set[str]] = {}
     for placement in plan.placements:
-        for name in placement.suspended:
+        # A retained old copy (graceful eviction) is left alone exactly as a suspended one.
+        for name in (*placement.suspended, *placement.retained):
             suspended.setdefault(name, set()).add(placement.resource)
     out: dict[str, ClusterRequest] = {}
     # A wanted cluster the plan has no manifests for (one that left the inventory) gets

@@ -73,6 +73,8 @@ def explanation_text(
             head = "placed" + ("" if replicas is None else f", {replicas} replica{'' if replicas == 1 else 's'}")
             if name in placement.suspended:
                 head += ", dispatching suspended"
+        elif name in placement.retained:
+            head = "not placed; its old copy is kept there until the graceful eviction task ends"
         else:
             head = "not placed"
         lines.append(f"  {name}: {head}")

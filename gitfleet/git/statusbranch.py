@@ -257,7 +257,7 @@ def _kept_status_files(r: pygit2.Repository, parent: pygit2.Commit | None) -> di
 def _build(
     r: pygit2.Repository,
     parent_id: pygit2.Oid | None,
-    files: Mapping[str, FileData] | RenderDelta,
+    files: Mapping[str, FileData] | RenderDelta | None,
     extra_files: Mapping[str, bytes] | None,
     message: str,
 ) -> pygit2.Oid | None:
@@ -265,6 +265,11 @@ def _build(
     equal the parent's."""
     parent = r[parent_id] if parent_id is not None else None
     assert parent is None or isinstance(parent, pygit2.Commit)
+    if files is None:
+        # An observation: the parent's render stays as it is, only status/ files change.
+        if parent is None:
+            return None
+        return _new_commit(r, parent_id, parent, update_tree(r, parent.tree, dict(extra_files or {})), message)
     if isinstance(files, RenderDelta):
         base = r[files.base]
         assert isinstance(base, pygit2.Tree)
@@ -368,7 +373,7 @@ def commit_status(
 def record_status(
     repo: RepoLike,
     branch: str,
-    files: Mapping[str, FileData] | RenderDelta,
+    files: Mapping[str, FileData] | RenderDelta | None,
     source_sha: str,
     extra_files: Mapping[str, bytes] | None = None,
     push: bool = False,
@@ -379,7 +384,9 @@ def record_status(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> StatusOutcome:
     """:func:`commit_status`, also saying which render key the branch now holds (of
-    this render's commit, not of whatever a racing writer adds after it). A mirror in
+    this render's commit, not of whatever a racing writer adds after it). ``files``
+    None keeps the tip's render and changes only ``extra_files`` (an observation of the
+    members; nothing is recorded before the first render). A mirror in
     gitfleet's cache has its loose objects packed once there are many
     (:meth:`GitSource.tidy`)."""
     r, default_remote, creds = _unwrap(repo)

@@ -104,3 +104,31 @@ class HealthStep:
     events: tuple[HealthEvent, ...] = ()
     guard_active: bool = False
     unhealthy: tuple[str, ...] = ()  # members past the failure threshold, sorted
+
+
+@dataclass(frozen=True)
+class TargetReady:
+    """One resource reported ready on one member by the last apply there
+    (``status/<cluster>.yaml``); ``replicas`` is the desired count it was ready at
+    (None for an object without replicas)."""
+
+    cluster: str
+    resource: str
+    replicas: int | None = None
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the reconciler observed of its members, as the status branch records it: the
+    health (taints, live capacity) per member and the resources reported ready per member.
+    Every render lays it over the inventory, so the CLI, a PR diff and the reconciler
+    schedule on the same clusters."""
+
+    health: Mapping[str, ClusterHealth] = field(default_factory=dict)
+    ready: frozenset[TargetReady] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.health) or bool(self.ready)
+
+
+NOTHING_OBSERVED = Observed()

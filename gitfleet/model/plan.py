@@ -83,6 +83,9 @@ class ResourcePlacement:
     # Clusters scheduled but not dispatched to (policy spec.suspension): apply leaves
     # the object there untouched, neither applied nor pruned.
     suspended: tuple[str, ...] = ()
+    # Clusters the resource was evicted from whose old copy a graceful eviction task
+    # keeps (purge mode Gracefully): apply leaves it untouched there, as when suspended.
+    retained: tuple[str, ...] = ()
     # Karmada's conflictResolution (the template annotation
     # work.karmada.io/conflict-resolution wins over the policy): Abort | Overwrite.
     conflict_resolution: str = "Abort"
@@ -99,6 +102,8 @@ class ResourcePlacement:
             out["dependedBy"] = list(self.depended_by)
         if self.suspended:
             out["suspended"] = list(self.suspended)
+        if self.retained:
+            out["retained"] = list(self.retained)
         if self.conflict_resolution != "Abort":
             out["conflictResolution"] = self.conflict_resolution
         return out

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gitfleet.model.health import NOTHING_OBSERVED, Observed
+
 PurgeMode = Literal["Gracefully", "Directly", "Never"]
 
 
@@ -92,9 +94,11 @@ EMPTY_STATE = FleetState()
 @dataclass(frozen=True)
 class PlanMemory:
     """What a render schedules with: the state recorded by the previous render (empty for
-    a first scheduling, ``--fresh``), the render's clock (``--now``), and the status
-    commit it was read from (named by ``explain``)."""
+    a first scheduling, ``--fresh``), the render's clock (``--now``), the status
+    commit it was read from (named by ``explain``), and what the reconciler observed of
+    the members (health taints, live capacity, readiness; recorded on the same commit)."""
 
     state: FleetState
     now: str
     recorded_in: str | None = None  # the status commit the state was read from
+    observed: Observed = NOTHING_OBSERVED

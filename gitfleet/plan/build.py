@@ -18,6 +18,7 @@ from typing import Any
 
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
 from gitfleet.gcpause import paused_gc
+from gitfleet.health import apply_observed
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.plan import (
     AppliedOverride,
@@ -40,6 +41,7 @@ from gitfleet.plan.ownership import add_ownership_labels
 from gitfleet.schedule.errors import CapacityError, WorkloadError
 from gitfleet.schedule.policy_select import select_policy
 from gitfleet.schedule.reschedule import observe_taints, reschedule
+from gitfleet.schedule.reschedule.task_end import end_ready_tasks
 from gitfleet.schedule.scheduler import FilterMemo, schedule
 from gitfleet.schedule.workload import (
     Workload,
@@ -107,17 +109,22 @@ def decide(
             f" {DEFAULT_SCHEDULER!r} schedules, so it is left unscheduled (as in Karmada)",
         )
     state: ResourceState | None = None
+    notes: list[str] = []
     if memory is None:
         result = schedule(rid, workload, policy.placement, clusters, memo)
     else:
+        previous, ended = end_ready_tasks(memory.state.of(rid.key), memory.observed.ready)
+        if ended:
+            notes.append("graceful eviction ended: every target reported the resource ready")
         result, state = reschedule(
-            rid, workload, policy.placement, clusters, memory.state.of(rid.key), memory.now,
+            rid, workload, policy.placement, clusters, previous, memory.now,
             rebalancers=fleet.rebalancers, taints_seen=seen,
             no_execute_eviction=fleet.settings.no_execute_eviction, memo=memo,
         )
     decision = Decision(template, policy, candidates, workload, result, reason=result.error, state=state)
     decision.targets = {t.name: t.replicas for t in result.targets}
     decision.notes.extend(_memory_notes(result, memory))
+    decision.notes.extend(notes)
     return decision
 
 
@@ -131,11 +138,21 @@ def _memory_notes(result: ScheduleResult, memory: PlanMemory | None) -> list[str
     return [said, *result.evictions, *result.warnings]
 
 
+def scheduling_clusters(fleet: Fleet, memory: PlanMemory | None) -> tuple[Cluster, ...]:
+    """The clusters as the scheduler sees them, sorted by name: the inventory with what
+    the reconciler observed laid over it (health taints, live capacity), so the CLI, a
+    PR diff and the reconciler decide on the same clusters."""
+    clusters = fleet.clusters
+    if memory is not None and memory.observed.health:
+        clusters = apply_observed(clusters, memory.observed.health)
+    return tuple(sorted(clusters, key=lambda c: c.name))
+
+
 def observed_taints(fleet: Fleet, memory: PlanMemory | None) -> tuple[TaintSeen, ...]:
     """The first-seen record of NoExecute taints after this render (one per render)."""
     if memory is None:
         return ()
-    return observe_taints(fleet.clusters, memory.state.taints, memory.now)
+    return observe_taints(scheduling_clusters(fleet, memory), memory.state.taints, memory.now)
 
 
 def leave_memory(fleet: Fleet, decisions: Mapping[str, Decision], memory: PlanMemory) -> FleetState:
@@ -240,10 +257,19 @@ def _suspended(decision: Decision) -> tuple[str, ...]:
     return tuple(sorted(set(policy.suspend_on_clusters) & set(decision.targets)))
 
 
+def _retained(decision: Decision) -> tuple[str, ...]:
+    """Clusters whose old copy a graceful eviction task keeps (purge mode Gracefully):
+    apply neither updates nor prunes it there until the task ends."""
+    if decision.state is None:
+        return ()
+    return tuple(sorted({t.cluster for t in decision.state.eviction_tasks
+                         if t.purge_mode == "Gracefully" and t.cluster not in decision.targets}))
+
+
 def decide_all(templates: Iterable[Template], fleet: Fleet, memory: PlanMemory | None = None) -> dict[str, Decision]:
     """:func:`decide` for each template, by key in sorted order; raises ``InputError``
     carrying every template that cannot be scheduled."""
-    clusters = tuple(sorted(fleet.clusters, key=lambda c: c.name))
+    clusters = scheduling_clusters(fleet, memory)
     memo = FilterMemo()
     seen = observed_taints(fleet, memory)
     problems: list[Problem] = []
@@ -350,6 +376,7 @@ def placement_of(decision: Decision) -> ResourcePlacement:
         reason=decision.reason if not targets else None,
         depended_by=tuple(sorted(decision.depended_by)),
         suspended=_suspended(decision),
+        retained=_retained(decision),
         conflict_resolution=_conflict_resolution(decision),
     )
 

@@ -40,6 +40,7 @@ from gitfleet.errors import InputError
 from gitfleet.load.discover import FLEET_FILE, is_jinja, select_files
 from gitfleet.load.links import reported_links
 from gitfleet.load.loader import load_fleet
+from gitfleet.model.health import NOTHING_OBSERVED, Observed
 from gitfleet.model.plan import Plan, ScheduleResult
 from gitfleet.model.resource import Fleet, Template
 from gitfleet.model.source import SourcePos
@@ -101,6 +102,7 @@ class RenderRecord:
     state: FleetState | None = None  # the memory this render left (None: made without memory)
     state_in: FleetState | None = None  # the memory it was made with
     now: str | None = None  # the clock it was made at (with memory)
+    observed: Observed = NOTHING_OBSERVED  # what the reconciler had observed of the members
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,8 @@ def render_full(fleet: Fleet, files: Mapping[str, bytes], tool: str,
     record = record_render(fleet, plan, files, tool, carried)
     if record is None or memory is None:
         return plan, record
-    return plan, replace(record, state=plan.state, state_in=memory.state, now=memory.now)
+    return plan, replace(record, state=plan.state, state_in=memory.state, now=memory.now,
+                         observed=memory.observed)
 
 
 def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str,
@@ -281,7 +284,8 @@ def record_decisions(fleet: Fleet, files: Mapping[str, bytes], tool: str,
                         warnings={p: tuple(w) for p, w in warnings.items()}, fleet=fleet, templates=templates,
                         state=leave_memory(fleet, decisions, memory) if memory is not None else None,
                         state_in=memory.state if memory is not None else None,
-                        now=memory.now if memory is not None else None)
+                        now=memory.now if memory is not None else None,
+                        observed=memory.observed if memory is not None else NOTHING_OBSERVED)
 
 
 def record_render(
@@ -428,8 +432,12 @@ def _memory_blocks(record: RenderRecord, memory: PlanMemory | None) -> str:
     # next render of a chain reschedules them to the same result, which moves no time.
     if memory.state != record.state and memory.now != record.now:
         return "the remembered render used this memory at another time (--now)"
+    if memory.observed != record.observed:
+        return "what the reconciler observed of the members (health, capacity, readiness) changed"
     if record.fleet.rebalancers:
         return "a WorkloadRebalancer is in the fleet: it can reschedule any resource"
+    if any(t.effect == "NoExecute" for h in memory.observed.health.values() for t in h.taints):
+        return "a member is observed down with a NoExecute taint: evictions depend on the clock"
     if any(t.effect == "NoExecute" for c in record.fleet.clusters for t in c.taints):
         return "a NoExecute taint is in the inventory: evictions depend on the clock"
     if any(r.eviction_tasks for r in record.state.resources.values()):
@@ -504,7 +512,8 @@ def _replan(
                          # One object when they are equal: the record is pickled into the
                          # render cache, and a second copy of the state doubles its size.
                          state_in=_same(memory.state, record.state) if memory is not None else record.state_in,
-                         now=memory.now if memory is not None else record.now)
+                         now=memory.now if memory is not None else record.now,
+                         observed=memory.observed if memory is not None else record.observed)
     return Increment(
         changes=changes,
         placements=placements,

@@ -141,7 +141,7 @@ def render_for_status(revision: SourceRevision, branch: str | None, memory: Rend
     global input changed, else (or with ``full``) in full. Raises ``InputError`` for an
     invalid fleet repo."""
     from gitfleet.git.statusbranch import RenderDelta
-    from gitfleet.service.recall import clock, memory_of
+    from gitfleet.service.recall import clock, memory_of, read_observed_at
 
     files = revision.files
     guess = branch or status_branch_name(files.get(FLEET_FILE))
@@ -149,7 +149,9 @@ def render_for_status(revision: SourceRevision, branch: str | None, memory: Rend
     if record is not None and tip is not None and record.state is not None and not fresh:
         # The record was found by the tip's render key, which covers state/: the tip
         # holds exactly the state the record left, so it need not be read back.
-        plan_memory = PlanMemory(record.state, clock(now), tip.sha)
+        assert revision.source is not None
+        plan_memory = PlanMemory(record.state, clock(now), tip.sha,
+                                 read_observed_at(revision.source, tip, record.state))
     else:
         plan_memory = memory_of(revision, guess, fresh=fresh, now=now)
     with located(revision.where):

@@ -18,6 +18,9 @@ from gitfleet.model.state import EMPTY_STATE, PlanMemory
 
 if TYPE_CHECKING:
     from gitfleet.git.source import GitSource
+    from gitfleet.git.statusbranch import StatusTip
+    from gitfleet.model.health import Observed
+    from gitfleet.model.state import FleetState
     from gitfleet.service.source import SourceRevision
 
 STATE_FOLDER = "state"
@@ -53,7 +56,30 @@ def read_memory(source: GitSource | None, branch: str, *, fresh: bool = False, n
         state = read_state(read_folder(source, tip, STATE_FOLDER))
     except StateError as err:
         raise InputError([err.problem()]) from None
-    return PlanMemory(state, when, tip.sha)
+    return PlanMemory(state, when, tip.sha, read_observed_at(source, tip, state))
+
+
+def read_observed_at(source: GitSource, tip: StatusTip, state: FleetState) -> Observed:
+    """What the reconciler recorded of the members on the status commit ``tip``: their
+    health files, and readiness where a graceful eviction task of ``state`` waits for it.
+    A hostile health file is invalid input at its position."""
+    from gitfleet.git.statusbranch import read_folder, read_paths
+    from gitfleet.status.health import HEALTH_DIR, HealthError
+    from gitfleet.status.layout import UnsafePathError, status_path
+    from gitfleet.status.observed import awaiting_readiness, read_observed
+
+    files = dict(read_folder(source, tip, HEALTH_DIR))
+    paths = []
+    for name in sorted(awaiting_readiness(state)):
+        try:
+            paths.append(status_path(name))
+        except UnsafePathError:
+            continue  # the state reader refuses such names; nothing of it can be ready
+    files.update(read_paths(source, tip, paths))
+    try:
+        return read_observed(files, awaiting_readiness(state))
+    except HealthError as err:
+        raise InputError([err.problem()]) from None
 
 
 def in_git(folder: str) -> bool:
