@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -24,14 +23,13 @@ from gitfleet.errors import GitfleetError, PositionedError
 from gitfleet.git.urls import is_remote_url
 from gitfleet.kube.settings import ClientSettings
 from gitfleet.load.yamlio import Locator, parse_documents
+from gitfleet.model.duration import seconds
 
 SCHEMA_FILE = "run-config.json"
 DEFAULT_INTERVAL = 60.0
 DEFAULT_DRIFT_INTERVAL = 300.0
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_LISTEN_IN_CLUSTER = "0.0.0.0:8080"  # in a Pod: the probes come from outside it
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([smh])$")
 
 
 class ConfigFileError(GitfleetError):
@@ -68,15 +66,6 @@ def _validator() -> Draft202012Validator:
     schema = json.loads(resources.files("gitfleet").joinpath("schemas", SCHEMA_FILE).read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
-
-
-def seconds(value: float | str) -> float:
-    """A schema-valid duration (number of seconds, or ``90s``, ``5m``, ``1h``) in seconds."""
-    if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.match(value)
-    assert match, value  # the schema's pattern let it through
-    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def problems(data: Any, where: str = "run config", locator: Locator | None = None) -> list[str]:
