@@ -48,6 +48,9 @@ class ScheduleResult:
     reason: str = ""
     evictions: tuple[str, ...] = ()  # "member3 evicted: taint ... since ..., tolerated 300 s"
     warnings: tuple[str, ...] = ()  # a failed re-schedule that kept the previous placement
+    # The earliest time a NoExecute toleration of a kept target runs out (RFC 3339): the
+    # clock alone changes this result then.
+    recheck_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +40,25 @@ from gitfleet.git.source import GitSource, open_source
 from gitfleet.git.statusbranch import read_status_tip
 from gitfleet.git.urls import is_remote_url
 from gitfleet.load.discover import FLEET_FILE
+from gitfleet.model.health import ClusterHealth, Observed
+from gitfleet.model.plan import Plan, ResourcePlacement
 from gitfleet.model.resource import Fleet
 from gitfleet.model.state import FleetState, PlanMemory
 from gitfleet.reconcile.config import RunConfig
 from gitfleet.reconcile.logfmt import REDACTION
 from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.reconcile.metrics import ReconcileMetrics
+from gitfleet.reconcile.watch import MemberWatch, WatchSettings
 from gitfleet.redaction import Redactor
 from gitfleet.service.applying import apply_planned
 from gitfleet.service.members import Connection, Members, select_members
 from gitfleet.service.planning import Planned, plan_files
 from gitfleet.service.recall import clock, memory_of
-from gitfleet.service.recording import StatusTree, read_status, record_results
+from gitfleet.service.recording import StatusTree, read_status, record_observation, record_results
 from gitfleet.service.source import SourceRevision
+from gitfleet.status.health import read_health
 from gitfleet.status.layout import status_branch_name
+from gitfleet.status.observed import awaiting_readiness, read_observed
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +122,9 @@ class Health:
     revision: str | None = None  # the source commit last seen
     applied_revision: str | None = None
     finished_at: float | None = None  # Unix time
+    members: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # observed health, per member
+    disruption_guard: bool = False
+    eviction_tasks: int = 0
 
     @property
     def ready(self) -> bool:
@@ -124,14 +132,29 @@ class Health:
         return self.cycles > 0 and self.outcome not in ("invalid", "error")
 
     def to_json(self) -> dict[str, Any]:
-        return {"ready": self.ready, "cycles": self.cycles, "outcome": self.outcome, "error": self.error,
-                "revision": self.revision, "appliedRevision": self.applied_revision,
-                "finishedAt": self.finished_at}
+        out = {"ready": self.ready, "cycles": self.cycles, "outcome": self.outcome, "error": self.error,
+               "revision": self.revision, "appliedRevision": self.applied_revision,
+               "finishedAt": self.finished_at, "members": dict(self.members),
+               "disruptionGuard": self.disruption_guard, "gracefulEvictionTasks": self.eviction_tasks}
+        if self.disruption_guard:
+            out["warning"] = ("disruption guard active: too many members look down at once, most likely this"
+                              " reconciler's own network; nothing is evicted until fewer are")
+        return out
+
+
+def member_detail(health: ClusterHealth) -> dict[str, Any]:
+    """What ``/readyz`` shows of one member."""
+    probe = health.last_probe
+    return {"probe": probe.outcome if probe else None, "message": probe.message if probe and probe.message else None,
+            "taints": [f"{t.key}:{t.effect}" for t in health.taints],
+            "consecutiveFailures": health.consecutive_failures}
 
 
 @dataclass
 class _Memory:
     """What the next cycle needs from the earlier ones."""
+
+    applied_plan: object = None  # the placements of the last apply (re-plans compare with it)
 
     seen: str | None = None  # the last source commit resolved
     invalid: tuple[str, str] | None = None  # (commit, error) while the followed commit does not load
@@ -161,25 +184,50 @@ class Reconciler:
         self._cycle_lock = threading.Lock()  # one cycle at a time, scheduler or not
         self._phases: dict[str, float] = {}  # of the running cycle
         self._render_mode: str | None = None  # of the running cycle
+        self.watch = MemberWatch(Connection(config.kubeconfig, config.management_context, config.client), clock)
 
     def health(self) -> Health:
         with self._health_lock:
-            return Health(**vars(self._health))
+            return replace(self._health)
 
     def run_cycle(self) -> CycleReport:
+        """A whole cycle: fetch the fleet repo, watch the members when due, plan, apply."""
         with self._cycle_lock:
-            start = time.perf_counter()
-            self._phases, self._render_mode = {}, None
-            try:
-                report = self._cycle()
-            except Exception as exc:  # a bug must not end the reconciler
-                log.exception("reconcile cycle failed")
-                report = CycleReport("error", self._memory.seen, error=f"internal error: {type(exc).__name__}")
-            elapsed = time.perf_counter() - start
-            report = CycleReport(**{**vars(report), "seconds": elapsed, "render": self._render_mode,
-                                    "phases": dict(self._phases)})
+            return self._run(fetch=True)
+
+    def tick(self) -> CycleReport | None:
+        """Between cycles (every second): when the members' health is due, probe them and,
+        if what they show or the clock changes a placement, plan and apply again without
+        fetching. None when nothing was due or a cycle is running."""
+        if not self._cycle_lock.acquire(blocking=False):
+            return None
+        try:
+            desired = self._memory.desired
+            if desired is None or self._memory.invalid is not None:
+                return None
+            if not self.watch.due(watch_settings(desired.fleet)):
+                return None
+            return self._run(fetch=False)
+        finally:
+            self._cycle_lock.release()
+
+    def close(self) -> None:
+        self.watch.close()
+
+    def _run(self, fetch: bool) -> CycleReport:
+        start = time.perf_counter()
+        self._phases, self._render_mode = {}, None
+        try:
+            report = self._cycle(fetch)
+        except Exception as exc:  # a bug must not end the reconciler
+            log.exception("reconcile cycle failed")
+            report = CycleReport("error", self._memory.seen, error=f"internal error: {type(exc).__name__}")
+        elapsed = time.perf_counter() - start
+        report = CycleReport(**{**vars(report), "seconds": elapsed, "render": self._render_mode,
+                                "phases": dict(self._phases)})
+        if fetch or report.outcome != "unchanged":
             self._finish(report)
-            return report
+        return report
 
     @contextmanager
     def _phase(self, name: str) -> Iterator[None]:
@@ -192,11 +240,11 @@ class Reconciler:
 
     # -- the steps --------------------------------------------------------------
 
-    def _cycle(self) -> CycleReport:
+    def _cycle(self, fetch: bool = True) -> CycleReport:
         memory = self._memory
         try:
-            source = self._open()
-            revision = source.resolve(self.config.revision)
+            source = self._open(fetch)
+            revision = source.resolve(self.config.revision) if fetch or memory.seen is None else memory.seen
         except GitfleetError as err:
             return CycleReport("error", memory.seen, error=str(err))
         if revision != memory.seen:
@@ -219,12 +267,97 @@ class Reconciler:
             return CycleReport("invalid", revision, error=memory.invalid[1])
         desired = memory.desired
         assert desired is not None
-        reasons = self._due(desired)
+        extra: list[str] = []
+        try:
+            desired, extra = self._watch_and_replan(source, desired)
+        except GitfleetError as err:
+            return CycleReport("error", desired.sha, error=desired.redactor.text(str(err)))
+        memory.desired = desired
+        reasons = self._due(desired) + tuple(extra)
         if not reasons:
             return CycleReport("unchanged", revision)
         return self._apply(source, desired, reasons)
 
-    def _open(self) -> GitSource:
+    def _watch_and_replan(self, source: GitSource, desired: Desired) -> tuple[Desired, list[str]]:
+        """Probe the members when due and record what changed; plan again when the
+        observation changed or the clock can change a placement (a toleration or a
+        graceful eviction task running out). Returns the plan to apply and why, beyond
+        :meth:`_due`'s reasons."""
+        settings = watch_settings(desired.fleet)
+        reasons: list[str] = []
+        if not self.watch.due(settings):
+            return desired, reasons
+        branch = self.config.status_branch or desired.fleet.settings.status_branch
+        if not self.watch.started:
+            self.watch.resume(self._recorded_health(source, branch))
+        with self._phase("watch"):
+            report = self.watch.round(desired.fleet, desired.members.push, settings)
+        self.metrics.watched(report.observed, report.guard_active, self.watch.estimator_age())
+        with self._health_lock:
+            self._health = replace(self._health, members={n: member_detail(h) for n, h in report.observed.items()},
+                                   disruption_guard=report.guard_active)
+        if report.changed:
+            self._record_observation(desired, branch, report.observed)
+        clock_matters = time_dependent(desired.planned.plan)
+        if not (report.changed or clock_matters):
+            return desired, reasons
+        with self._phase("render"):
+            replanned = self._load(source, desired.sha)
+        self._render_mode = replanned.render
+        self._log_evictions(desired, replanned)
+        if replanned.planned.plan.placements != desired.planned.plan.placements:
+            reasons.append("placements changed" + (" (member health)" if report.changed else " (the clock)"))
+        if open_tasks(replanned.planned.plan):
+            reasons.append("graceful eviction: waiting for the replacements to be ready")
+        return replanned, reasons
+
+    def _recorded_health(self, source: GitSource, branch: str) -> Mapping[str, ClusterHealth]:
+        status = self._memory.status or read_status(source, branch, None)
+        if status is None:
+            return {}
+        try:
+            return read_health(status.files)
+        except GitfleetError as err:
+            log.warning("the recorded member health is not readable, starting afresh: %s", err)
+            return {}
+
+    def _record_observation(self, desired: Desired, branch: str, observed: Mapping[str, ClusterHealth]) -> None:
+        if self.config.dry_run:
+            return
+        memory = self._memory
+        try:
+            with self._phase("record"):
+                sha, status = record_observation(desired.revision, branch, observed, memory.status,
+                                                 self.config.push_status)
+        except GitfleetError as err:
+            log_event(log, logging.WARNING, "health_not_recorded", error=desired.redactor.text(str(err)))
+            memory.status = None
+            return
+        memory.status = status
+        if status is not None and memory.recorded_state is not None:
+            memory.recorded_state = (status.sha, memory.recorded_state[1])
+        if sha:
+            log_event(log, logging.INFO, "health_recorded", status_commit=sha[:12])
+
+    def _log_evictions(self, before: Desired, after: Desired) -> None:
+        old_state, new_state = before.planned.plan.state, after.planned.plan.state
+        if new_state is None:
+            return
+        old_places = {p.resource: p for p in before.planned.plan.placements}
+        for place in after.planned.plan.placements:
+            resource = new_state.of(place.resource)
+            previous = old_state.of(place.resource) if old_state is not None else None
+            old_tasks = set(previous.eviction_tasks) if previous is not None else set()
+            for task in resource.eviction_tasks if resource is not None else ():
+                if task in old_tasks:
+                    continue
+                was = old_places.get(place.resource)
+                self.metrics.evicted(task.reason)
+                log_event(log, logging.WARNING, "eviction", resource=place.resource, cluster=task.cluster,
+                          replicas=task.replicas, purge_mode=task.purge_mode, reason=task.reason,
+                          before=_targets(was) if was else None, after=_targets(place))
+
+    def _open(self, fetch: bool = True) -> GitSource:
         """The fleet repo, opened once. A URL is mirrored and fetched every cycle; a
         local folder is read as it is (something else updates it, e.g. a git-sync
         sidecar, or a person)."""
@@ -234,7 +367,7 @@ class Reconciler:
                 raise GitfleetError(f"{self.config.repo} is not inside a Git repository: gitfleet run follows"
                                     " commits, so the fleet repo must be in Git")
             self._source = source
-        elif is_remote_url(self.config.repo):
+        elif fetch and is_remote_url(self.config.repo):
             self._source.fetch()
         return self._source
 
@@ -270,8 +403,14 @@ class Reconciler:
             branch = self.config.status_branch or status_branch_name(revision.files.get(FLEET_FILE))
             tip = read_status_tip(source, branch)
             if tip is not None and tip.sha == written[0]:
-                return PlanMemory(written[1], clock(None), tip.sha)
-        return memory_of(revision, self.config.status_branch)
+                status = self._memory.status
+                ready = read_observed(status.files, awaiting_readiness(written[1])).ready if status else frozenset()
+                return PlanMemory(written[1], clock(None), tip.sha, Observed(dict(self.watch.observed), ready))
+        memory = memory_of(revision, self.config.status_branch)
+        if self.watch.started:
+            # This process's observation is the newest, even when recording it failed.
+            memory = replace(memory, observed=replace(memory.observed, health=dict(self.watch.observed)))
+        return memory
 
     def _clusters_key(self, desired: Desired) -> str:
         """Identifies the cluster set: the clusters chosen and how they are reached."""
@@ -293,8 +432,12 @@ class Reconciler:
             reasons.append("new source commit")
         if self._clusters_key(desired) != memory.applied_key:
             reasons.append("cluster set changed")
-        if memory.failed:
-            reasons.append("retrying " + ",".join(memory.failed))
+        failed = [n for n in memory.failed if n not in self.watch.down()]
+        if failed:
+            reasons.append("retrying " + ",".join(failed))
+        if memory.applied_plan is not None and desired.planned.plan.placements is not memory.applied_plan \
+                and desired.sha == memory.applied and desired.planned.plan.placements != memory.applied_plan:
+            reasons.append("placements changed")
         if memory.applied_at is not None and self._clock() - memory.applied_at >= self.config.drift_interval:
             reasons.append("drift check")
         return tuple(reasons)
@@ -310,6 +453,12 @@ class Reconciler:
                 memory.status = status
             previous = status.files if status is not None else {}
             members = select_members(desired.fleet, list(self.config.clusters or ()), previous, departed=True)
+            down = self.watch.down()
+            if down & set(members.names):
+                # Tainted by the health machine: not applied to (it would only time out);
+                # its folder and inventory stay as recorded until it recovers.
+                members = Members(tuple(n for n in members.push if n not in down),
+                                  tuple(n for n in members.departed if n not in down), members.skipped_pull)
         except GitfleetError as err:
             return CycleReport("error", desired.sha, reasons, error=desired.redactor.text(str(err)))
         log_event(log, logging.INFO, "apply_start", revision=desired.sha[:12],
@@ -322,6 +471,7 @@ class Reconciler:
         except GitfleetError as err:
             return CycleReport("error", desired.sha, reasons, error=desired.redactor.text(str(err)))
         memory.applied, memory.applied_key, memory.applied_at = desired.sha, key, self._clock()
+        memory.applied_plan = desired.planned.plan.placements
         memory.failed = tuple(sorted(n for n, c in result.clusters.items() if not c.ok))
         self.metrics.applied(desired.sha, result)
         self._log_clusters(result, desired.redactor)
@@ -363,13 +513,20 @@ class Reconciler:
         now = time.time()
         self.metrics.cycle(report.outcome, report.seconds, now, report.phases)
         with self._health_lock:
-            self._health = Health(
+            desired = self._memory.desired
+            tasks = 0
+            if desired is not None and desired.planned.plan.state is not None:
+                tasks = sum(len(r.eviction_tasks) for r in desired.planned.plan.state.resources.values())
+            self.metrics.tasks(tasks)
+            self._health = replace(
+                self._health,
                 cycles=self._health.cycles + 1,
                 outcome=report.outcome,
                 error=report.error,
                 revision=report.revision or self._health.revision,
                 applied_revision=self._memory.applied or self._health.applied_revision,
                 finished_at=now,
+                eviction_tasks=tasks,
             )
         level = logging.INFO if report.outcome in ("applied", "unchanged") else logging.WARNING
         log_event(log, level, "cycle", outcome=report.outcome,
@@ -378,6 +535,29 @@ class Reconciler:
                   seconds=round(report.seconds, 3), render=report.render,
                   **{f"{name}_s": round(t, 3) for name, t in sorted(report.phases.items())},
                   error=report.error)
+
+
+def watch_settings(fleet: Fleet) -> WatchSettings:
+    """How the members of ``fleet`` are watched (its ``spec.failover``)."""
+    failover = fleet.settings.failover
+    return WatchSettings(failover.health_settings(), failover.health_interval, failover.estimator_interval,
+                         failover.probe_timeout)
+
+
+def time_dependent(plan: Plan) -> bool:
+    """Whether the clock alone can change ``plan``: a graceful eviction task that ends,
+    or a target kept only until its NoExecute toleration runs out."""
+    if open_tasks(plan):
+        return True
+    return any(e.schedule is not None and e.schedule.recheck_at is not None for e in plan.explanations.values())
+
+
+def open_tasks(plan: Plan) -> bool:
+    return plan.state is not None and any(r.eviction_tasks for r in plan.state.resources.values())
+
+
+def _targets(placement: ResourcePlacement) -> str:
+    return ",".join(f"{c.name}:{c.replicas}" if c.replicas is not None else c.name for c in placement.clusters)
 
 
 def _safe_files(source: GitSource, revision: str) -> Mapping[str, bytes]:

@@ -21,6 +21,8 @@ from gitfleet.reconcile.logfmt import log as log_event
 
 log = logging.getLogger(__name__)
 JOB_ID = "reconcile"
+TICK_ID = "watch"
+TICK_SECONDS = 1.0
 
 
 def scheduler_for(reconciler: Reconciler) -> BackgroundScheduler:
@@ -32,6 +34,10 @@ def scheduler_for(reconciler: Reconciler) -> BackgroundScheduler:
         # A cycle that overran its slot runs once, late, rather than being dropped.
         misfire_grace_time=max(1, int(reconciler.config.interval)),
     )
+    # The members' health is probed on the fleet's own healthInterval, which the tick
+    # checks every second (it returns at once when nothing is due).
+    scheduler.add_job(reconciler.tick, "interval", seconds=TICK_SECONDS, id=TICK_ID, coalesce=True,
+                      max_instances=1, misfire_grace_time=1)
     return scheduler
 
 
@@ -52,6 +58,7 @@ def run(config: RunConfig, stop: threading.Event | None = None) -> None:
     finally:
         log_event(log, logging.INFO, "stopping", reason="signal or stop request")
         scheduler.shutdown(wait=True)  # lets the running cycle finish
+        reconciler.close()
         server.stop()
         _restore_signals(previous)
         log_event(log, logging.INFO, "stopped")

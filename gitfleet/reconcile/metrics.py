@@ -9,8 +9,20 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from gitfleet.apply.result import ACTIONS, FleetResult
+from gitfleet.health import HEALTH_TAINTS
+from gitfleet.model.health import ClusterHealth
 
 OUTCOMES = ("applied", "partial", "unchanged", "invalid", "error")
+OBSERVED_STATES = ("healthy", "unhealthy", "unreachable")
+
+
+def eviction_reason(reason: str) -> str:
+    """A bounded label for an eviction's reason: the health taint that caused it, else
+    ``taint`` (a user's NoExecute taint)."""
+    for key in HEALTH_TAINTS:
+        if key in reason:
+            return key.rsplit("/", 1)[-1]
+    return "taint"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
@@ -39,6 +51,39 @@ class ReconcileMetrics:
                                 ["cluster"], registry=r)
         self.last_success = Gauge("gitfleet_reconcile_last_success_timestamp_seconds",
                                   "When a cycle last ended without an error (Unix time).", registry=r)
+
+        self.cluster_health = Gauge(
+            "gitfleet_cluster_health",
+            "Observed health of each Push member: 1 on its current state (healthy, unhealthy, unreachable)"
+            " and 0 on the others; 'tainted' is 1 while the health taints are set.",
+            ["cluster", "state"], registry=r)
+        self.evictions = Counter("gitfleet_evictions", "Resources evicted from a member by a NoExecute taint,"
+                                 " by the taint that evicted them.", ["reason"], registry=r)
+        self.eviction_tasks = Gauge("gitfleet_graceful_eviction_tasks",
+                                    "Graceful eviction tasks open (an old copy kept until its replacements"
+                                    " are ready).", registry=r)
+        self.guard = Gauge("gitfleet_disruption_guard_active",
+                           "1 while too many members look down at once to evict any (the disruption guard).",
+                           registry=r)
+        self.estimator_age = Gauge("gitfleet_estimator_age_seconds",
+                                   "Seconds since the member's live capacity was last read from its Nodes.",
+                                   ["cluster"], registry=r)
+
+    def watched(self, observed: Mapping[str, ClusterHealth], guard: bool, ages: Mapping[str, float]) -> None:
+        for name, health in observed.items():
+            outcome = health.last_probe.outcome if health.last_probe is not None else None
+            for state in OBSERVED_STATES:
+                self.cluster_health.labels(name, state).set(1 if state == outcome else 0)
+            self.cluster_health.labels(name, "tainted").set(1 if health.taints else 0)
+        self.guard.set(1 if guard else 0)
+        for name, age in ages.items():
+            self.estimator_age.labels(name).set(age)
+
+    def evicted(self, reason: str) -> None:
+        self.evictions.labels(eviction_reason(reason)).inc()
+
+    def tasks(self, count: int) -> None:
+        self.eviction_tasks.set(count)
 
     def cycle(self, outcome: str, seconds: float, finished_at: float,
               phases: Mapping[str, float] | None = None) -> None:

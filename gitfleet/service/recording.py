@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from gitfleet.errors import UsageError
 from gitfleet.git.source import GitSource
 from gitfleet.git.statusbranch import RenderDelta, read_status_commit, read_status_tip, record_status
+from gitfleet.model.health import ClusterHealth
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
 from gitfleet.service.memory import RenderMemory
@@ -108,3 +109,27 @@ def record_plan(revision: SourceRevision, plan: Plan, branch: str, push: bool = 
     sha = require_commit(revision)
     return record_status(revision.git, branch, plan_to_tree(mask_plan(plan)), sha, push=push,
                          summary=revision.summary, dirty=revision.dirty).sha
+
+
+def record_observation(
+    revision: SourceRevision,
+    branch: str,
+    observed: Mapping[str, ClusterHealth],
+    previous: StatusTree | None,
+    push: bool = False,
+    summary: str | None = None,
+) -> tuple[str | None, StatusTree | None]:
+    """Commit the observed health of the members (``status/clusters/<name>.yaml``) on
+    the status branch, keeping its render: every later render, a PR diff included,
+    schedules with it. Nothing is recorded before the branch holds a render. Returns the
+    new commit (None when nothing changed) and the tree now at the tip when known."""
+    from gitfleet.status.health import health_files
+
+    sha = require_commit(revision)
+    files = health_files(observed)
+    outcome = record_status(revision.git, branch, None, sha, extra_files=files, push=push,
+                            summary=summary or "observed member health")
+    held = previous.sha if previous is not None else None
+    if previous is not None and outcome.parent == held and (outcome.sha or held):
+        return outcome.sha, StatusTree(outcome.sha or previous.sha, outcome.tree, {**previous.files, **files})
+    return outcome.sha, None

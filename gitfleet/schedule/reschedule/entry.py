@@ -38,13 +38,16 @@ def reschedule(
     no_execute_eviction: bool = True,
     purge_mode: PurgeMode = "Gracefully",
     memo: FilterMemo | None = None,
+    eviction_timeout: float = tasks.DEFAULT_TIMEOUT_SECONDS,
 ) -> tuple[ScheduleResult, ResourceState]:
     """Where ``rid`` goes given what was recorded for it, and what to record now.
 
     ``now`` is the render's clock (RFC 3339). ``taints_seen`` is the fleet's first-seen
     record after ``eviction.observe_taints`` for this render. ``purge_mode`` is the
-    policy's ``failover.cluster.purgeMode`` (Gracefully when unset). ``memo`` is the
-    plan's ``FilterMemo``, one for every resource scheduled on the same inventory."""
+    policy's ``failover.cluster.purgeMode``, else the fleet's ``failover.purgeMode``.
+    ``memo`` is the plan's ``FilterMemo``, one for every resource scheduled on the same
+    inventory. ``eviction_timeout``: the fleet's ``failover.gracefulEvictionTimeout`` in
+    seconds, the end of a task without its own ``gracePeriodSeconds``."""
     clock.require(now)
     previous = _sane(previous)
     fired = rebalance.pending(rid, rebalancers, previous)
@@ -52,10 +55,11 @@ def reschedule(
         result = schedule(rid, workload, placement, clusters, memo)
         return result, _first_state(rid, placement, result, now, fired)
     inventory = {c.name: c for c in clusters}
-    live = tasks.live_tasks(previous.eviction_tasks, now)
-    held, evicted, notes, new_tasks = _evict(
+    live = tasks.live_tasks(previous.eviction_tasks, now, eviction_timeout)
+    held, evicted, notes, new_tasks, rechecks = _evict(
         previous, inventory, placement, now, taints_seen, no_execute_eviction, purge_mode
     )
+    recheck_at = min(rechecks) if rechecks else None
     gone = [t.name for t in held if t.name not in inventory]
     trigger = needs_reschedule(
         workload, placement, previous, held=held, evicted=[name for name, _ in evicted], gone=gone,
@@ -68,6 +72,7 @@ def reschedule(
             targets=_targets(held, workload), rescheduled=False, reason=trigger.reason,
             affinity_term=previous.observed_affinity,
             arithmetic=(*notes, "previous result kept: " + (", ".join(f"{t.name} {t.replicas}" for t in held) or "none")),
+            recheck_at=recheck_at,
         )
         return kept, replace(previous, eviction_tasks=all_tasks)
     survivors = tuple(t for t in held if t.name in inventory)
@@ -80,6 +85,7 @@ def reschedule(
     base = ScheduleResult(
         verdicts=tuple(outcome.verdicts), affinity_term=outcome.affinity_term,
         arithmetic=tuple(notes + outcome.lines), rescheduled=True, reason=trigger.reason, evictions=evictions,
+        recheck_at=recheck_at,
     )
     if outcome.error is None:
         return _success(base, outcome, previous, placement, now, fired, all_tasks)
@@ -122,16 +128,17 @@ def _evict(
     taints_seen: Sequence[TaintSeen],
     enabled: bool,
     purge_mode: PurgeMode,
-) -> tuple[tuple[PreviousTarget, ...], list[tuple[str, str]], list[str], tuple[EvictionTask, ...]]:
+) -> tuple[tuple[PreviousTarget, ...], list[tuple[str, str]], list[str], tuple[EvictionTask, ...], list[str]]:
     """The taint manager's pass (§5): targets on a cluster whose NoExecute taints are
     no longer tolerated by the *applied* placement are removed and get a task."""
     if not enabled:
-        return previous.clusters, [], [], ()
+        return previous.clusters, [], [], (), []
     tolerations = applied_tolerations(previous.applied_placement, placement.tolerations)
     held: list[PreviousTarget] = []
     evicted: list[tuple[str, str]] = []
     notes: list[str] = []
     new_tasks: list[EvictionTask] = []
+    rechecks: list[str] = []
     for target in previous.clusters:
         cluster = inventory.get(target.name)
         if cluster is None or not cluster.taints:  # no taint, no eviction (eviction_due: Never)
@@ -144,8 +151,9 @@ def _evict(
             continue
         if isinstance(decision, RecheckAt):
             notes.append(f"{target.name} stays until its NoExecute toleration runs out: {decision.reason}")
+            rechecks.append(decision.at)
         held.append(target)
-    return tuple(held), evicted, notes, tuple(new_tasks)
+    return tuple(held), evicted, notes, tuple(new_tasks), rechecks
 
 
 def _targets(held: Sequence[PreviousTarget], workload: Workload | None) -> tuple[ClusterTarget, ...]:

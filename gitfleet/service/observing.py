@@ -1,0 +1,157 @@
+"""Watching the members (issue 11): probe each Push member's ``/readyz``, read its Nodes
+and Pods for live capacity, and turn the answers into the observed health the status
+branch records (:mod:`gitfleet.health` decides; this module only asks the members).
+
+:class:`MemberClients` keeps one client per member between rounds, so a probe every
+few seconds costs one small request per member, not a new TLS session. Probes of all
+members run at once, so one member that does not answer costs one timeout per round,
+not one per member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitfleet.health import observe
+from gitfleet.model.cluster import ResourceSummary
+from gitfleet.model.health import UNREACHABLE, ClusterHealth, HealthSettings, HealthStep, ProbeResult
+from gitfleet.model.resource import Fleet
+from gitfleet.service.members import Connection
+
+if TYPE_CHECKING:
+    from gitfleet.kube.client import KubeClient
+
+log = logging.getLogger(__name__)
+MAX_PARALLEL = 32
+
+
+class MemberClients:
+    """A client per member, made on first use and kept until the cluster set or the
+    kubeconfig changes (then all are closed and made again)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._key: str | None = None
+        self._clients: dict[str, KubeClient | Exception] = {}
+
+    def get(self, fleet: Fleet, names: Iterable[str]) -> Mapping[str, KubeClient | Exception]:
+        wanted = tuple(sorted(names))
+        key = self._identity(fleet, wanted)
+        if key != self._key:
+            self.close()
+            from gitfleet.kube.config import connect, management_client
+
+            self.connection.check()
+            known = {c.name: c for c in fleet.clusters}
+            clusters = [known[n] for n in wanted if n in known]
+            management = management_client(self.connection.management_context, self.connection.kubeconfig,
+                                           self.connection.settings)
+            try:
+                self._clients = dict(connect(clusters, self.connection.kubeconfig, management,
+                                             self.connection.settings))
+            finally:
+                if management is not None:
+                    management.close()
+            self._key = key
+        return self._clients
+
+    def _identity(self, fleet: Fleet, names: tuple[str, ...]) -> str:
+        h = hashlib.sha256("\0".join(names).encode())
+        known = {c.name: c for c in fleet.clusters}
+        for name in names:
+            cluster = known.get(name)
+            h.update(repr((cluster.api_endpoint, cluster.secret_ref) if cluster else None).encode())
+        h.update(f"{self.connection.management_context}\n".encode())
+        path = self.connection.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+        for one in path.split(os.pathsep):
+            try:
+                h.update(Path(one).read_bytes())
+            except OSError:
+                h.update(b"-")
+        return h.hexdigest()
+
+    def close(self) -> None:
+        from gitfleet.kube.client import KubeClient
+
+        for client in self._clients.values():
+            if isinstance(client, KubeClient):
+                client.close()
+        self._clients, self._key = {}, None
+
+
+def probe_members(clients: Mapping[str, KubeClient | Exception], timeout: float) -> dict[str, ProbeResult]:
+    """One ``/readyz`` probe of every member, all at once. A member without a client (its
+    credentials could not be read) is unreachable, with the reason."""
+    from gitfleet.kube.probe import probe
+
+    out: dict[str, ProbeResult] = {}
+    live: dict[str, KubeClient] = {}
+    for name, client in clients.items():
+        if isinstance(client, Exception):
+            out[name] = ProbeResult(UNREACHABLE, f"no client: {client}"[:500])
+        else:
+            live[name] = client
+    if live:
+        with ThreadPoolExecutor(min(MAX_PARALLEL, len(live)), thread_name_prefix="probe") as pool:
+            answers = pool.map(lambda item: (item[0], probe(item[1], timeout)), live.items())
+            out.update(answers)
+    return dict(sorted(out.items()))
+
+
+def estimate_members(clients: Mapping[str, KubeClient | Exception], names: Iterable[str]) -> dict[str, ResourceSummary]:
+    """The live ``resourceSummary`` of each member in ``names`` whose Nodes could be read;
+    a member that fails is left out (its last estimate, or the inventory's, stays)."""
+    from gitfleet.kube.nodes import observe_member
+
+    wanted = [(n, c) for n in sorted(names) if not isinstance(c := clients.get(n), Exception) and c is not None]
+
+    def one(item: tuple[str, KubeClient]) -> tuple[str, ResourceSummary | None]:
+        name, client = item
+        try:
+            return name, observe_member(client)
+        except Exception as err:  # noqa: BLE001 - a member that cannot be read keeps its last estimate
+            log.warning("capacity of %s not read: %s", name, err)
+            return name, None
+
+    if not wanted:
+        return {}
+    with ThreadPoolExecutor(min(MAX_PARALLEL, len(wanted)), thread_name_prefix="estimate") as pool:
+        return {name: summary for name, summary in pool.map(one, wanted) if summary is not None}
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of watching: the health step, and whether what renders see changed."""
+
+    step: HealthStep
+    changed: bool  # taints, conditions, the guard or a capacity changed: record and re-plan
+
+
+def watch_round(previous: Mapping[str, ClusterHealth], probes: Mapping[str, ProbeResult], now: str,
+                settings: HealthSettings, estimates: Mapping[str, ResourceSummary] | None = None) -> Round:
+    """The new observed health from ``probes`` (and fresh capacity ``estimates``), and
+    whether it differs from ``previous`` in anything a render reads. Pure."""
+    step = observe(previous, probes, now, settings)
+    observed = dict(step.observed)
+    for name, summary in (estimates or {}).items():
+        if name in observed:
+            observed[name] = replace(observed[name], resource_summary=summary)
+    step = replace(step, observed=observed)
+    changed = set(previous) != set(observed) or any(
+        material(previous[name]) != material(health) for name, health in observed.items())
+    return Round(step, changed)
+
+
+def material(health: ClusterHealth) -> ClusterHealth:
+    """What a render reads of a member's health: its probe streaks and times are left
+    out, so an unchanged member records nothing (an idle fleet writes no commit)."""
+    last = ProbeResult(health.last_probe.outcome) if health.last_probe is not None else None
+    return replace(health, last_probe_time=None, last_probe=last, consecutive_failures=0,
+                   consecutive_successes=0)
