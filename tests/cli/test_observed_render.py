@@ -130,6 +130,6 @@ def test_a_hostile_health_file_is_invalid_input_at_its_position(
     commit_status(repo, BRANCH, rendered, tip.source_sha or "",
                   extra_files={"status/clusters/m3.yaml": b"version: 1\ncluster: m3\ntaints: [{key: 7}]\n"})
     code = main(["render", repo.workdir, "--now", T0])
-    out, err = capsys.readouterr()
+    _out, err = capsys.readouterr()
     assert code == 1 and "Traceback" not in err
     assert "status/clusters/m3.yaml:3:" in err, err

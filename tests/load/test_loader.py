@@ -42,8 +42,10 @@ def errors(files: dict[str, bytes]) -> list[tuple[str, int, int, str]]:
          lambda p: p.placement.spread_constraints == (SpreadConstraint("cluster", None, 2, 1),
                                                        SpreadConstraint("region", None, 0, 1))),
         (SELECT_DEPLOYMENTS + "placement:\n  clusterTolerations: [{effect: NoSchedule}, {key: k, operator: Exists}]\n",
-         lambda p: p.placement.tolerations == (Toleration("", "Equal", "", "NoSchedule"),
-                                               Toleration("k", "Exists", "", ""))),
+         # then the webhook's two defaults (tests/load/test_default_tolerations.py)
+         lambda p: p.placement.tolerations[:2] == (Toleration("", "Equal", "", "NoSchedule"),
+                                                   Toleration("k", "Exists", "", ""))
+         and p.placement.tolerations[2:] == p.default_tolerations and len(p.default_tolerations) == 2),
         (SELECT_DEPLOYMENTS, lambda p: p.selectors == (ResourceSelector("apps/v1", "Deployment", "default"),)),
         (SELECT_DEPLOYMENTS, lambda p: (p.priority, p.propagate_deps, p.conflict_resolution, p.scheduler_name)
          == (0, False, "Abort", "default-scheduler")),

@@ -74,7 +74,9 @@ def test_namespace_less_sample_policy_lands_in_default() -> None:
 
 def test_toleration_sample_is_equal_with_empty_key() -> None:
     fleet = load_fleet({"p.yaml": read("example-propagationpolicy_taintToleration.yaml")})
-    (tol,) = fleet.propagation_policies[0].placement.tolerations
+    policy = fleet.propagation_policies[0]
+    (tol, *defaults) = policy.placement.tolerations
+    assert tuple(defaults) == policy.default_tolerations  # the webhook's, appended
     assert (tol.key, tol.operator, tol.value, tol.effect) == ("", "Equal", "", "NoSchedule")
 
 
