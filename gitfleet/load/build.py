@@ -9,9 +9,13 @@ schema and the admission checks.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from gitfleet.load.tolerations import with_defaults
 from gitfleet.model.cluster import Cluster, ResourceSummary, Taint
+from gitfleet.model.duration import seconds
+from gitfleet.model.failover import FailoverSettings
 from gitfleet.model.overriders import OVERRIDERS
 from gitfleet.model.policy import (
     ClusterAffinity,
@@ -168,7 +172,10 @@ def policy_namespace(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
-def propagation_policy(doc: Mapping[str, Any], pos: SourcePos, ignored: tuple[str, ...]) -> PropagationPolicy:
+def propagation_policy(
+    doc: Mapping[str, Any], pos: SourcePos, ignored: tuple[str, ...], failover: FailoverSettings
+) -> PropagationPolicy:
+    """``failover``: the fleet's settings, for the webhook's default tolerations."""
     ns = policy_namespace(doc)
     spec = _d(doc.get("spec"))
     selectors = resource_selectors(spec.get("resourceSelectors"), ns)
@@ -176,12 +183,15 @@ def propagation_policy(doc: Mapping[str, Any], pos: SourcePos, ignored: tuple[st
         (s.api_version, s.kind) == _SERVICE_IMPORT for s in selectors
     )
     suspension = _d(spec.get("suspension"))
+    where = placement(spec.get("placement"))
+    tolerations, added = with_defaults(where.tolerations, failover.default_tolerations())
+    purge = _d(_d(spec.get("failover")).get("cluster")).get("purgeMode")
     return PropagationPolicy(
         kind=doc["kind"],
         name=doc["metadata"]["name"],
         namespace=ns,
         selectors=selectors,
-        placement=placement(spec.get("placement")),
+        placement=replace(where, tolerations=tolerations),
         priority=int(spec.get("priority") or 0),
         propagate_deps=propagate_deps,
         conflict_resolution=spec.get("conflictResolution") or "Abort",
@@ -189,6 +199,8 @@ def propagation_policy(doc: Mapping[str, Any], pos: SourcePos, ignored: tuple[st
         suspend_dispatching=suspension.get("dispatching") is True,
         suspend_on_clusters=_strs(_d(suspension.get("dispatchingOnClusters")).get("clusterNames")),
         ignored_fields=ignored,
+        purge_mode=purge if purge in ("Gracefully", "Directly") else None,
+        default_tolerations=added,
         pos=pos,
     )
 
@@ -348,6 +360,29 @@ def fleet_settings(doc: Mapping[str, Any] | None, pos: SourcePos) -> FleetSettin
             max_prune_fraction=float(apply.get("maxPruneFraction", defaults.max_prune_fraction)),
             ignore=tuple(ignore),
         ),
-        no_execute_eviction=bool(_d(spec.get("failover")).get("noExecuteEviction", True)),
+        failover=failover_settings(_d(spec.get("failover"))),
         pos=pos,
+    )
+
+
+def failover_settings(raw: Mapping[str, Any]) -> FailoverSettings:
+    """``spec.failover`` of a schema-valid fleet.yaml, each absent field at its default."""
+    d = FailoverSettings()
+    purge = raw.get("purgeMode", d.purge_mode)
+    return FailoverSettings(
+        no_execute_eviction=bool(raw.get("noExecuteEviction", d.no_execute_eviction)),
+        failure_threshold=int(raw.get("failureThreshold", d.failure_threshold)),
+        success_threshold=int(raw.get("successThreshold", d.success_threshold)),
+        max_unhealthy_fraction=float(raw.get("maxUnhealthyFraction", d.max_unhealthy_fraction)),
+        health_interval=seconds(raw.get("healthInterval", d.health_interval)),
+        estimator_interval=seconds(raw.get("estimatorInterval", d.estimator_interval)),
+        probe_timeout=seconds(raw.get("probeTimeout", d.probe_timeout)),
+        default_not_ready_toleration_seconds=int(
+            raw.get("defaultNotReadyTolerationSeconds", d.default_not_ready_toleration_seconds)
+        ),
+        default_unreachable_toleration_seconds=int(
+            raw.get("defaultUnreachableTolerationSeconds", d.default_unreachable_toleration_seconds)
+        ),
+        graceful_eviction_timeout=seconds(raw.get("gracefulEvictionTimeout", d.graceful_eviction_timeout)),
+        purge_mode="Directly" if purge == "Directly" else "Gracefully",
     )

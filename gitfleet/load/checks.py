@@ -18,6 +18,7 @@ from gitfleet.load import syntax
 from gitfleet.load.identity_overrides import check_identity_overrides
 from gitfleet.load.report import Reporter
 from gitfleet.load.yamlio import JsonPath
+from gitfleet.model import duration
 from gitfleet.model.overriders import API_NAMES
 
 SPREAD_FIELDS = ("cluster", "region", "zone", "provider")
@@ -25,6 +26,9 @@ FIELD_SELECTOR_KEYS = ("provider", "region", "zone")
 TOLERATION_OPERATORS = ("", "Exists", "Equal")
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 CLUSTER_NAME_MAX = 48
+# fleet.yaml spec.failover durations; the schema's duration maximum.
+FAILOVER_DURATIONS = ("healthInterval", "estimatorInterval", "probeTimeout", "gracefulEvictionTimeout")
+MAX_DURATION_SECONDS = 30 * 86400
 
 
 def _m(value: Any) -> dict[str, Any]:
@@ -418,6 +422,20 @@ def check_fleet(doc: dict[str, Any], report: Reporter) -> None:
         if isinstance(path, str):
             for err in syntax.json_pointer(path):
                 report.error(("spec", "apply", "ignore", i, "path"), err)
+    _check_durations(_m(_m(doc.get("spec")).get("failover")), report)
+
+
+def _check_durations(failover: dict[str, Any], report: Reporter) -> None:
+    """The schema bounds a duration given as a number; one written with a unit
+    (``"0s"``, ``"999999h"``) is bounded here, after reading it as the loader will."""
+    for name in FAILOVER_DURATIONS:
+        value = failover.get(name)
+        if not isinstance(value, str) or not duration.PATTERN.match(value):
+            continue  # absent, or the schema reports it
+        total = duration.seconds(value)
+        if not 0 < total <= MAX_DURATION_SECONDS:
+            report.error(("spec", "failover", name), f"duration {value!r} must be more than 0 and at most "
+                         f"{MAX_DURATION_SECONDS // 86400} days ({MAX_DURATION_SECONDS} s)")
 
 
 # ---------------------------------------------------------------------------

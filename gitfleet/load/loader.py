@@ -334,7 +334,7 @@ class _Loader:
         if kind in PP_KINDS:
             checks.check_propagation_policy(data, policy_ns, report)
             if not report.has_errors:
-                self.propagation.append(build.propagation_policy(data, pos, ignored))
+                self.propagation.append(build.propagation_policy(data, pos, ignored, self.settings.failover))
         else:
             checks.check_override_policy(data, policy_ns, report)
             if not report.has_errors:

@@ -135,6 +135,9 @@ def _message(err: ValidationError) -> str:
         expected = err.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"must be of type {expected}, not {_json_type(err.instance)} ({err.instance!r})"
+    if err.validator == "oneOf" and isinstance(err.schema, dict) and err.schema.get("description"):
+        # "is not valid under any of the given schemas" names none of them: say what is.
+        return f"{err.instance!r} is not valid: {err.schema['description']}"
     return str(err.message)
 
 

@@ -32,9 +32,11 @@ class Unsupported:
 UNSUPPORTED: tuple[Unsupported, ...] = (
     Unsupported(PP_KINDS, ("spec", "placement", "workloadAffinity"),
                 "alpha in Karmada (feature gate WorkloadAffinity, off by default)"),
-    Unsupported(PP_KINDS, ("spec", "failover"),
-                "application and cluster failover behaviour is not implemented; "
-                "unhealthy clusters are tainted and simply stop being scheduled"),
+    Unsupported(PP_KINDS, ("spec", "failover", "application"),
+                "application failover (eviction on the workload's own health) is not implemented; "
+                "cluster failover follows the cluster taints"),
+    Unsupported(PP_KINDS, ("spec", "failover", "cluster", "statePreservation"),
+                "state preservation is not implemented: the workload moves without the preserved fields"),
     Unsupported(PP_KINDS, ("spec", "activationPreference"),
                 "it only delays when a live Karmada acts on policy changes"),
     Unsupported(PP_KINDS, ("spec", "dependentOverrides"),

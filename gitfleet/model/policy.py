@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from gitfleet.model.source import UNKNOWN, SourcePos
+
+# Karmada's purge modes of a cluster (taint) eviction; Never is for application failover only.
+ClusterPurgeMode = Literal["Gracefully", "Directly"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ class PropagationPolicy:
     suspend_dispatching: bool = False
     suspend_on_clusters: tuple[str, ...] = ()
     ignored_fields: tuple[str, ...] = ()
+    # spec.failover.cluster.purgeMode; None: unset, the fleet's failover.purgeMode applies.
+    purge_mode: ClusterPurgeMode | None = None
+    # The tolerations of placement.tolerations that are the webhook's defaults (fleet.yaml
+    # spec.failover.default*TolerationSeconds), not written in the policy: for explain.
+    default_tolerations: tuple[Toleration, ...] = ()
     pos: SourcePos = UNKNOWN
 
     @property

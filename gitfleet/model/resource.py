@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitfleet.model.cluster import Cluster
+from gitfleet.model.failover import FailoverSettings
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
 from gitfleet.model.rebalancer import Rebalancer
@@ -53,10 +54,13 @@ class FleetSettings:
     exclude: tuple[str, ...] = ()
     values: Mapping[str, Any] = field(default_factory=dict)
     apply: ApplySettings = field(default_factory=ApplySettings)
-    # spec.failover.noExecuteEviction: NoExecute taints evict (KARMADA-RESCHEDULING §5);
-    # on by default, unlike Karmada, since a fleet runs gitfleet to get failover.
-    no_execute_eviction: bool = True
+    failover: FailoverSettings = field(default_factory=FailoverSettings)
     pos: SourcePos = UNKNOWN
+
+    @property
+    def no_execute_eviction(self) -> bool:
+        """``spec.failover.noExecuteEviction``: NoExecute taints evict (KARMADA-RESCHEDULING §5)."""
+        return self.failover.no_execute_eviction
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 from gitfleet.errors import InputError, OverrideError, Problem, TemplateError
 from gitfleet.gcpause import paused_gc
 from gitfleet.health import apply_observed
+from gitfleet.load.tolerations import default_toleration_notes
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.plan import (
     AppliedOverride,
@@ -120,7 +121,11 @@ def decide(
             rid, workload, policy.placement, clusters, previous, memory.now,
             rebalancers=fleet.rebalancers, taints_seen=seen,
             no_execute_eviction=fleet.settings.no_execute_eviction, memo=memo,
+            purge_mode=policy.purge_mode or fleet.settings.failover.purge_mode,
+            eviction_timeout=fleet.settings.failover.graceful_eviction_timeout,
         )
+        if policy.default_tolerations and (result.evictions or result.recheck_at):
+            notes.extend(default_toleration_notes(policy))
     decision = Decision(template, policy, candidates, workload, result, reason=result.error, state=state)
     decision.targets = {t.name: t.replicas for t in result.targets}
     decision.notes.extend(_memory_notes(result, memory))

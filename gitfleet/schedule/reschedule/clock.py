@@ -32,7 +32,7 @@ def render(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def plus(value: datetime, seconds: int) -> datetime | None:
+def plus(value: datetime, seconds: float) -> datetime | None:
     """``value + seconds``, or ``None`` beyond the calendar (a hostile tolerationSeconds)."""
     try:
         return value + timedelta(seconds=seconds)
