@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from gitfleet.load.names import shown
 from gitfleet.load.report import Reporter
 from gitfleet.load.schema_check import Check, compile_schema
 from gitfleet.load.yamlio import JsonPath
@@ -130,14 +131,17 @@ def _message(err: ValidationError) -> str:
         return f"must be {err.validator_value!r}, not {err.instance!r}"
     if err.validator == "enum":
         allowed = ", ".join(repr(v) for v in err.validator_value)
-        return f"{err.instance!r} is not one of {allowed}"
+        value = shown(err.instance) if isinstance(err.instance, str) else repr(err.instance)
+        return f"{value} is not one of {allowed}"
     if err.validator == "type":
         expected = err.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"must be of type {expected}, not {_json_type(err.instance)} ({err.instance!r})"
+        value = shown(err.instance) if isinstance(err.instance, str) else repr(err.instance)
+        return f"must be of type {expected}, not {_json_type(err.instance)} ({value})"
     if err.validator == "oneOf" and isinstance(err.schema, dict) and err.schema.get("description"):
         # "is not valid under any of the given schemas" names none of them: say what is.
-        return f"{err.instance!r} is not valid: {err.schema['description']}"
+        value = shown(err.instance) if isinstance(err.instance, str) else repr(err.instance)
+        return f"{value} is not valid: {err.schema['description']}"
     return str(err.message)
 
 
