@@ -27,6 +27,8 @@ TICK_SECONDS = 1.0
 
 def scheduler_for(reconciler: Reconciler) -> BackgroundScheduler:
     """A scheduler (not started) with the reconcile job."""
+    # APScheduler logs every run of every job at INFO: once a second with the watch.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     scheduler.add_job(
         reconciler.run_cycle, "interval", seconds=reconciler.config.interval, id=JOB_ID,

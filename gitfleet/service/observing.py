@@ -107,7 +107,10 @@ def probe_members(clients: Mapping[str, KubeClient | Exception], timeout: float)
 
 def estimate_members(clients: Mapping[str, KubeClient | Exception], names: Iterable[str]) -> dict[str, ResourceSummary]:
     """The live ``resourceSummary`` of each member in ``names`` whose Nodes could be read;
-    a member that fails is left out (its last estimate, or the inventory's, stays)."""
+    a member that fails is left out (its last estimate, or the inventory's, stays), and so
+    is one without any Node: a control plane whose Nodes gitfleet cannot see (virtual
+    kubelets elsewhere, a restricted view) says nothing about capacity, and the
+    inventory's static summary is the better guess."""
     from gitfleet.kube.nodes import observe_member
 
     wanted = [(n, c) for n in sorted(names) if not isinstance(c := clients.get(n), Exception) and c is not None]
@@ -123,7 +126,7 @@ def estimate_members(clients: Mapping[str, KubeClient | Exception], names: Itera
     if not wanted:
         return {}
     with ThreadPoolExecutor(min(MAX_PARALLEL, len(wanted)), thread_name_prefix="estimate") as pool:
-        return {name: summary for name, summary in pool.map(one, wanted) if summary is not None}
+        return {name: summary for name, summary in pool.map(one, wanted) if summary is not None and summary.nodes}
 
 
 @dataclass(frozen=True)

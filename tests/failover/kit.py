@@ -100,7 +100,7 @@ DYNAMIC = """    replicaScheduling:
 
 
 def cluster_yaml(name: str, cpu: str | None = None) -> str:
-    summary = (f"  resourceSummary:\n    allocatable: {{cpu: '{cpu}', memory: 64Gi, pods: '110'}}\n"
+    summary = (f"status:\n  resourceSummary:\n    allocatable: {{cpu: '{cpu}', memory: 64Gi, pods: '110'}}\n"
                if cpu else "")
     return CLUSTER.format(name, summary)
 

@@ -100,12 +100,12 @@ def test_a_stopped_member_is_tainted_then_evicted_and_its_old_copy_pruned_after_
 ) -> None:
     ns = "failover-a"
     published.publish(_files(ns))
-    web, dup = f"apps/Deployment/{ns}/web", f"apps/Deployment/{ns}/dup"
+    web, dup = f"apps/v1/Deployment/{ns}/web", f"apps/v1/Deployment/{ns}/dup"
     try:
         with gitfleet_run(published.url, members.kubeconfig, tmp_path) as (port, log):
             wait_for("web 2/2/2 on the members", lambda: all(replicas(clients[n], ns, "web") == 2 for n in MEMBERS),
                      60, log)
-            dup_before = published.placement(dup)
+            dup_before = wait_for("dup placed", lambda: published.placement(dup), 30, log)
             assert len(dup_before) == 2, dup_before
             down = max(dup_before)  # a member holding both workloads
             spare = next(n for n in MEMBERS if n not in dup_before)
@@ -152,7 +152,8 @@ def test_a_stopped_member_is_tainted_then_evicted_and_its_old_copy_pruned_after_
             # The replacements become ready: the tasks end, and only then the old copies go.
             for name in survivors:
                 mark_ready(clients[name], ns, "web")
-            mark_ready(clients[spare], ns, "dup")
+            for name in dup_after:
+                mark_ready(clients[name], ns, "dup")
             wait_for(f"old copies pruned from {down}",
                      lambda: replicas(clients[down], ns, "web") is None and replicas(clients[down], ns, "dup") is None,
                      40, log)
@@ -171,10 +172,11 @@ def test_two_of_three_down_trips_the_disruption_guard_and_nothing_is_evicted(
 ) -> None:
     ns = "failover-b"
     published.publish(_files(ns, fraction=0.5))
-    web = f"apps/Deployment/{ns}/web"
+    web = f"apps/v1/Deployment/{ns}/web"
     try:
         with gitfleet_run(published.url, members.kubeconfig, tmp_path) as (port, log):
             wait_for("web 2/2/2", lambda: all(replicas(clients[n], ns, "web") == 2 for n in MEMBERS), 60, log)
+            wait_for("web recorded", lambda: published.placement(web), 30, log)
             members.stop_member("fo2")
             members.stop_member("fo3")
             wait_for("the guard", lambda: published.health("fo2").get("disruptionGuard"), 30, log)
@@ -224,12 +226,11 @@ def test_nodes_raise_available_replicas_and_a_scale_up_deals_the_delta_by_them(
         "policies/api.yaml": policy(ns, "api", "api", ["fo1", "fo2"], DYNAMIC),
     }
     published.publish(files)
-    api = f"apps/Deployment/{ns}/api"
+    api = f"apps/v1/Deployment/{ns}/api"
     nodes: list[tuple[str, str]] = []
     try:
         with gitfleet_run(published.url, members.kubeconfig, tmp_path) as (_, log):
-            wait_for("api placed", lambda: published.placement(api), 60, log)
-            assert published.placement(api) == {"fo1": 1, "fo2": 1}  # static summaries: 2 cpu each
+            assert wait_for("api placed", lambda: published.placement(api), 60, log) == {"fo1": 1, "fo2": 1}  # static summaries: 2 cpu each
             # fo2 gets Nodes with 12 cpu: the estimator reads them on its next round.
             for index, cpu in enumerate(("8", "4")):
                 _add_node(clients["fo2"], f"{ns}-n{index}", cpu)
@@ -255,7 +256,7 @@ def test_an_offline_pr_diff_shows_the_placement_the_reconciler_applies_while_a_m
 ) -> None:
     ns = "failover-d"
     published.publish(_files(ns))
-    web = f"apps/Deployment/{ns}/web"
+    web = f"apps/v1/Deployment/{ns}/web"
     try:
         with gitfleet_run(published.url, members.kubeconfig, tmp_path) as (_, log):
             wait_for("web 2/2/2", lambda: all(replicas(clients[n], ns, "web") == 2 for n in MEMBERS), 60, log)
