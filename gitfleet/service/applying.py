@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import FleetResult
 from gitfleet.apply.session import run_apply
+from gitfleet.model.plan import Plan
 from gitfleet.service.members import Connection, Members, connected, select_members
 from gitfleet.service.planning import Planned, plan_files, relocate_warnings
 from gitfleet.service.recall import memory_of
@@ -54,10 +55,29 @@ def target(repo: str, rev: str | None, clusters: list[str] | None, branch: str |
 def apply_planned(planned: Planned, members: Members, connection: Connection, previous: Mapping[str, bytes],
                   options: ApplyOptions) -> FleetResult:
     """Reconcile ``members`` with ``planned`` (``options.mode``: apply or drift); the
-    status tree ``previous`` is the inventory of what gitfleet applied before."""
+    status tree ``previous`` is the inventory of what gitfleet applied before.
+
+    A member a resource was evicted from with purge mode ``Directly`` is reconciled
+    first, on its own, so its old copy is deleted before the replacements are created
+    (Karmada's binding controller waits for the old Work to go); an unreachable one
+    cannot be waited for and is retried later, as Karmada deletes the Work regardless."""
+    first = sorted(purged_directly(planned.plan) & set(members.names))
+    order = [tuple(first), tuple(n for n in members.names if n not in first)]
+    result = FleetResult()
     with connected(planned.fleet, members.names, connection) as clients:
-        result = run_apply(planned.plan, planned.fleet.settings, clients, previous, options, only=members.names)
+        for names in order:
+            if names:
+                step = run_apply(planned.plan, planned.fleet.settings, clients, previous, options, only=names)
+                result.clusters.update(step.clusters)
     return result.redacted(planned.redactor.text)
+
+
+def purged_directly(plan: Plan) -> frozenset[str]:
+    """Members holding an old copy that an eviction with purge mode Directly deletes."""
+    if plan.state is None:
+        return frozenset()
+    return frozenset(t.cluster for r in plan.state.resources.values() for t in r.eviction_tasks
+                     if t.purge_mode == "Directly")
 
 
 def live_diff_planned(planned: Planned, members: Members, connection: Connection,
