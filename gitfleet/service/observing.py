@@ -153,8 +153,10 @@ def watch_round(previous: Mapping[str, ClusterHealth], probes: Mapping[str, Prob
 
 
 def material(health: ClusterHealth) -> ClusterHealth:
-    """What a render reads of a member's health: its probe streaks and times are left
-    out, so an unchanged member records nothing (an idle fleet writes no commit)."""
+    """What a render reads of a member's health: its probe streaks, times and the words
+    of a failure are left out (a down member's error text may change every probe), so an
+    unchanged member records nothing (an idle fleet writes no commit)."""
     last = ProbeResult(health.last_probe.outcome) if health.last_probe is not None else None
-    return replace(health, last_probe_time=None, last_probe=last, consecutive_failures=0,
+    conditions = tuple(replace(c, message="") for c in health.conditions)
+    return replace(health, conditions=conditions, last_probe_time=None, last_probe=last, consecutive_failures=0,
                    consecutive_successes=0)

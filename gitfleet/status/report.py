@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitfleet.load.yamlio import dump_yaml, load_plain
+from gitfleet.model.health import ClusterHealth
 from gitfleet.model.plan import ResourcePlacement
+from gitfleet.status.health import HealthError, read_health
 from gitfleet.status.layout import CLUSTERS_DIR, PLACEMENTS_FILE, STATUS_DIR, status_files, tree_to_placements
 
 
@@ -43,6 +45,7 @@ class StatusReport:
     dirty: bool = False  # Gitfleet-Dirty: the render included uncommitted changes
     departed: tuple[str, ...] = ()  # clusters with a status file and nothing placed on them
     problems: tuple[str, ...] = ()  # "<file>: <what is wrong>", for files that could not be read
+    health: Mapping[str, ClusterHealth] = field(default_factory=dict)  # status/clusters/: observed by gitfleet run
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,8 +57,21 @@ class StatusReport:
             "placements": [p.to_json() for p in self.placements],
             "clusters": dict(self.clusters),
             "departedClusters": list(self.departed),
+            "memberHealth": {name: _health_json(h) for name, h in sorted(self.health.items())},
             "problems": list(self.problems),
         }
+
+
+def _health_json(health: ClusterHealth) -> dict[str, Any]:
+    ready = health.condition()
+    return {
+        "ready": ready.status if ready else None,
+        "reason": ready.reason if ready else None,
+        "lastProbe": health.last_probe.outcome if health.last_probe else None,
+        "lastProbeTime": health.last_probe_time,
+        "taints": [f"{t.key}:{t.effect}" for t in health.taints],
+        "disruptionGuard": health.guard_active,
+    }
 
 
 def _iso(time: int | None) -> str | None:
@@ -138,12 +154,18 @@ def build_report(
     placements = _placements(files, problems) if PLACEMENTS_FILE in files else ()
     docs = _status_documents(files, problems)
     placed = placed_clusters(files, placements)
+    try:
+        health = read_health(files)
+    except HealthError as err:
+        problems.append(str(err))
+        health = {}
     return StatusReport(
         branch, commit, source, time, placements,
         clusters={name: doc for name, doc in docs.items() if name in placed},
         dirty=dirty,
         departed=tuple(sorted(set(docs) - placed)),
         problems=tuple(problems),
+        health=health,
     )
 
 
@@ -184,6 +206,23 @@ def _placements_table(report: StatusReport) -> list[str]:
     return ["", *align(rows)]
 
 
+def _health(report: StatusReport) -> list[str]:
+    """What ``gitfleet run`` observed of the members (absent when it never ran)."""
+    if not report.health:
+        return []
+    rows = [("MEMBER", "READY", "LAST PROBE", "TAINTS")]
+    for name, health in sorted(report.health.items()):
+        ready = health.condition()
+        probe = health.last_probe.outcome if health.last_probe else "-"
+        rows.append((name, f"{ready.status} ({ready.reason})" if ready else "-",
+                     f"{probe} at {health.last_probe_time}" if health.last_probe_time else probe,
+                     ", ".join(f"{t.key}:{t.effect}" for t in health.taints) or "-"))
+    lines = ["", *align(rows)]
+    if any(h.guard_active for h in report.health.values()):
+        lines.append("disruption guard active: too many members looked down at once; nothing is evicted")
+    return lines
+
+
 def _departed(report: StatusReport) -> list[str]:
     if not report.departed:
         return []
@@ -199,7 +238,7 @@ def _problems(report: StatusReport) -> list[str]:
 Section = Callable[[StatusReport], list[str]]
 # Each section renders one part of the table output; callers add their own (the
 # apply results) through ``extra_sections``, since this layer may not import them.
-TABLE_SECTIONS: tuple[Section, ...] = (_header, _placements_table)
+TABLE_SECTIONS: tuple[Section, ...] = (_header, _placements_table, _health)
 # Sections that close the table, after the callers' own.
 CLOSING_SECTIONS: tuple[Section, ...] = (_departed, _problems)
 

@@ -99,6 +99,10 @@ def test_a_member_recorded_down_is_evicted_in_an_offline_render(
     assert placement(capsys, root, T0)["clusters"] == [{"name": n, "replicas": 2} for n in ("m1", "m2", "m3")]
 
     record_down(repo)
+    shown = cli(capsys, "status", root)
+    assert "MEMBER" in shown and "cluster.karmada.io/unreachable:NoExecute" in shown
+    health = json.loads(cli(capsys, "status", root, "-o", "json"))["memberHealth"]["m3"]
+    assert health["taints"] == [f"{UNREACHABLE}:NoSchedule", f"{UNREACHABLE}:NoExecute"]
     # Tolerated for 60 s from 10:01:00: kept at 10:01:30, evicted at 10:02:01.
     kept = placement(capsys, root, "2026-12-04T10:01:30Z")
     assert kept["clusters"] == [{"name": n, "replicas": 2} for n in ("m1", "m2", "m3")]
