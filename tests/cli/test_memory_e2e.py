@@ -213,12 +213,21 @@ SEQUENCES: dict[str, list[Step]] = {
         Step("2026-12-04T11:04:00Z", {WEB: {"m1": 2, "m2": 4, "m3": 6}, API: duplicated("m1", "m2", "m3")}),
         Step("2026-12-04T11:05:01Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")}),
     ],
-    # §5 rule 1: an untolerated NoExecute taint evicts at once, whatever its age.
-    # Then the taint goes: nothing returns for Divided [noexecute-evicts-dynamic-share];
+    # A policy that states no toleration for the unreachable taint gets Karmada's webhook
+    # default (fleet.yaml spec.failover.defaultUnreachableTolerationSeconds, 300 s).
+    "noexecute-default-toleration": [
+        steady_start(),
+        Step("2026-12-04T11:00:01Z", {WEB: {"m1": 2, "m2": 4, "m3": 6}, API: duplicated("m1", "m2", "m3")},
+             {"clusters/m3.yaml": cluster("m3", 10, TAINTED_AT), **clusters(m1=10, m2=10)}),
+        Step("2026-12-04T11:04:59Z", {WEB: {"m1": 2, "m2": 4, "m3": 6}, API: duplicated("m1", "m2", "m3")}),
+        Step("2026-12-04T11:05:00Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")}),
+    ],
+    # §5: a toleration of 0 s (here the fleet's default) evicts at once, whatever the
+    # taint's age. Then the taint goes: nothing returns for Divided [noexecute-evicts-dynamic-share];
     # the Duplicated one returns once the graceful eviction task has ended (§6: gitfleet
     # ends it at its timeout, 10 minutes, as it cannot see health).
     "noexecute-untolerated": [
-        steady_start(),
+        steady_start(fleet=FLEET + "spec:\n  failover: {defaultUnreachableTolerationSeconds: 0}\n"),
         Step("2026-12-04T11:00:01Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")},
              {"clusters/m3.yaml": cluster("m3", 10, TAINTED_AT), **clusters(m1=10, m2=10)}),
         Step("2026-12-04T11:05:00Z", {WEB: {"m1": 5, "m2": 7}, API: duplicated("m1", "m2")},
@@ -519,9 +528,11 @@ PULL_REQUESTS: dict[str, tuple[Files, dict[str, tuple[Any, Any]], str, dict[str,
     # The recorded 2/4/6 kept, the delta 12 dealt 4/4/4 (today: 4/4/4 -> 8/8/8).
     "scale-up": ({"templates/web.yaml": web(24)}, {"m1": (2, 6), "m2": (4, 8), "m3": (6, 10)},
                  "replicas changed", {"m1": (4, 8), "m2": (4, 8), "m3": (4, 8)}),
-    # m3 evicted at once and its 6 replicas dealt to m1/m2 (today: 4/4/4 -> 6/6 off m3).
+    # m3 evicted once the policies' default toleration (fleet.yaml spec.failover, 300 s)
+    # ran out, its 6 replicas dealt to m1/m2. Fresh, there is nothing to evict: the
+    # TaintToleration filter ignores tolerationSeconds, so m3 still fits (4/4/4 both sides).
     "taint": ({"clusters/m3.yaml": cluster("m3", 10, TAINTED_AT)}, {"m1": (2, 5), "m2": (4, 7)},
-              f"m3 evicted: taint {UNREACHABLE}:NoExecute is not tolerated", {"m1": (4, 6), "m2": (4, 6)}),
+              f"m3 evicted: taint {UNREACHABLE}:NoExecute since 11:00:00Z, tolerated 300 s", {}),
 }
 
 
