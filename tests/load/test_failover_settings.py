@@ -129,3 +129,30 @@ def test_an_invalid_value_is_an_error_at_its_place(line: str, message: str) -> N
     errors = [p for p in validate_files(_files(body)) if p.severity == "error"]
     assert [(p.path, p.line, p.col) for p in errors] == [("fleet.yaml", 7, 5)]
     assert message in errors[0].message
+
+
+POLICY = ("apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: p}\nspec:\n"
+          "  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]\n")
+APP = "    application: {decisionConditions: {tolerationSeconds: 60}}\n"
+STATE = "      statePreservation: {rules: [{aliasLabelName: a, jsonPath: '{.x}'}]}\n"
+
+
+@pytest.mark.parametrize(("failover", "purge_mode", "warned"), [
+    ("", None, []),
+    ("  failover: {}\n", None, []),
+    ("  failover:\n    cluster: {}\n", None, []),
+    ("  failover:\n    cluster: {purgeMode: Directly}\n", "Directly", []),
+    ("  failover:\n    cluster: {purgeMode: Gracefully}\n", "Gracefully", []),
+    ("  failover:\n    cluster:\n      purgeMode: Directly\n" + STATE, "Directly",
+     ["spec.failover.cluster.statePreservation"]),
+    ("  propagateDeps: true\n  failover:\n" + APP, None, ["spec.failover.application"]),
+], ids=["absent", "empty", "cluster-empty", "directly", "gracefully", "state-preservation", "application"])
+def test_policy_purge_mode_is_read_and_the_rest_is_reported(
+    failover: str, purge_mode: str | None, warned: list[str]
+) -> None:
+    files = {**inventory("m1"), "p.yaml": (POLICY + failover).encode()}
+    (policy,) = load_fleet(files).propagation_policies
+    assert policy.purge_mode == purge_mode
+    warnings = [p.message for p in validate_files(files) if p.severity == "warning"]
+    assert [w for w in warned if any(w in m for m in warnings)] == warned
+    assert len(warnings) == len(warned)
