@@ -15,7 +15,7 @@ from gitfleet.reconcile.metrics import ReconcileMetrics, eviction_reason
 from gitfleet.service.observing import material, watch_round
 
 SETTINGS = HealthSettings(failure_threshold=2, success_threshold=1, max_unhealthy_fraction=0.5)
-T = ["2026-12-04T10:00:0%dZ" % i for i in range(10)]
+T = [f"2026-12-04T10:00:0{i}Z" for i in range(10)]
 
 
 def run(*rounds: dict[str, str]) -> list[bool]:
