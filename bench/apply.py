@@ -11,9 +11,16 @@ names running ones), 1,000 objects each. Measured in the same run:
 - drift check of all 3,000 objects;
 - the API servers' own ceiling, by a plain concurrent server-side-apply PATCH loop over
   the same objects (in a third namespace), and gitfleet's cold write rate as a share of
-  it (budget: at least 60%).
+  it (budget: at least 60%);
+- the CLI verb end to end (issue 11): a fleet repo in Git whose ClusterPropagationPolicy
+  puts the same kind of objects on every member, ``gitfleet apply REPO`` as a child
+  process, cold then with nothing to do (twice), recording on the status branch each
+  time; all its own costs count (interpreter, imports, reading the repo, planning,
+  reading the status branch, applying, recording). Medians over ``--repeat`` fresh
+  fleets (a namespace and fleet name each); budget: the no-op at most 15% of the cold.
 
-    python bench/apply.py [--objects 1000] [--clusters 3] [--kubeconfig FILE]
+    python bench/apply.py [--objects 1000] [--clusters 3] [--kubeconfig FILE] [--repeat 3]
+    python bench/apply.py --only-cli      # just the CLI figures
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import median, python_env, run_child
 from gitfleet.apply.engine import ApplyOptions, apply_fleet
 from gitfleet.apply.request import ClusterRequest
 from gitfleet.kube import KubeClient, connect
@@ -134,12 +142,87 @@ def ceiling(clients: dict[str, KubeClient], manifests: list[dict[str, Any]], con
     return counter["n"] / (time.monotonic() - started)
 
 
+def fleet_repo(folder: Path, names: list[str], fleet: str, count: int) -> Path:
+    """A fleet repo in a new Git repository: every member, one ClusterPropagationPolicy
+    putting every template on all of them, and :func:`objects` as templates, one file
+    each, in namespace ``fleet``."""
+    import pygit2
+
+    files = {
+        "fleet.yaml": json.dumps({"apiVersion": "gitfleet.io/v1alpha1", "kind": "Fleet", "metadata": {"name": fleet}}),
+        "policies/all.yaml": json.dumps({
+            "apiVersion": "policy.karmada.io/v1alpha1", "kind": "ClusterPropagationPolicy",
+            "metadata": {"name": "everything"},
+            "spec": {"resourceSelectors": [{"apiVersion": v, "kind": k} for v, k in (
+                ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"),
+                ("apps/v1", "Deployment"))],
+                "placement": {"clusterAffinity": {"clusterNames": names},
+                              "replicaScheduling": {"replicaSchedulingType": "Duplicated"}}},
+        }),
+    }
+    for name in names:
+        files[f"clusters/{name}.yaml"] = json.dumps({"apiVersion": "cluster.karmada.io/v1alpha1", "kind": "Cluster",
+                                                     "metadata": {"name": name}, "spec": {"syncMode": "Push"}})
+    for manifest in objects(fleet, count):
+        files[f"templates/{manifest['kind'].lower()}/{manifest['metadata']['name']}.yaml"] = json.dumps(manifest)
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text + "\n")
+    repo = pygit2.init_repository(str(folder), initial_head="main")
+    repo.index.add_all()
+    repo.index.write()
+    sig = pygit2.Signature("bench", "bench@example.com", 1_700_000_000, 0)
+    repo.create_commit("HEAD", sig, sig, "fleet", repo.index.write_tree(), [])
+    return folder
+
+
+def cli_apply(kubeconfig: Path, names: list[str], count: int, repeat: int, stamp: str) -> dict[str, Any]:
+    """``gitfleet apply`` as a user runs it: cold, then twice with nothing to do, on
+    ``repeat`` fresh fleets; medians, and the no-op as a fraction of the cold."""
+    cold: list[float] = []
+    noop: list[float] = []
+    work = Path(tempfile.mkdtemp(prefix="gitfleet-bench-cli-"))
+    env = python_env()
+    try:
+        for run in range(repeat):
+            repo = fleet_repo(work / f"fleet{run}", names, f"bench-cli-{stamp}-{run}", count)
+            argv = [sys.executable, "-m", "gitfleet", "apply", str(repo), "--kubeconfig", str(kubeconfig),
+                    "-o", "json"]
+            for attempt in range(3):
+                child = run_child(argv, env=env)
+                if child.returncode != 0:
+                    raise SystemExit(f"gitfleet apply exited {child.returncode}: {child.stderr[-2000:]}"
+                                     f" {child.stdout[-2000:]}")
+                done = json.loads(child.stdout)
+                writes = sum(n for c in done["clusters"] for a, n in c["counts"].items() if a != "unchanged")
+                if attempt == 0:
+                    cold.append(child.seconds)
+                else:
+                    noop.append(child.seconds)
+                    if writes:
+                        raise SystemExit(f"the no-op gitfleet apply changed {writes} objects")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cold_s, noop_s = median(cold), median(noop)
+    return {
+        "cold_seconds": cold_s,
+        "noop_seconds": noop_s,
+        "noop_fraction_of_cold": round(noop_s / cold_s, 3),
+        "runs_cold": [round(x, 2) for x in cold],
+        "runs_noop": [round(x, 2) for x in noop],
+        "budget": "no-op at most 0.15 of the cold",
+        "pass": noop_s / cold_s <= 0.15,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, default=1000, help="objects per cluster (default 1000)")
     parser.add_argument("--clusters", type=int, default=3, help="member clusters (default 3)")
     parser.add_argument("--kubeconfig", type=Path, help="use running members (contexts member1..N)")
     parser.add_argument("--ceiling-concurrency", type=int, default=32, help="threads per cluster (default 32)")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh fleets for the CLI figures (default 3)")
+    parser.add_argument("--only-cli", action="store_true", help="measure only the CLI verb")
     args = parser.parse_args()
     names = [f"member{i}" for i in range(1, args.clusters + 1)]
     local = None if args.kubeconfig else LocalClusters(names).start()
@@ -151,6 +234,11 @@ def main() -> int:
         if len(clients) != len(names):
             raise SystemExit(f"cannot reach every member: {made}")
         stamp = str(int(time.time()))
+        if args.only_cli:
+            json.dump({"cli_apply": cli_apply(kubeconfig, names, args.objects, args.repeat, stamp)}, sys.stdout,
+                      indent=2)
+            sys.stdout.write("\n")
+            return 0
         ours = objects(f"bench-gitfleet-{stamp}", args.objects)
         theirs = objects(f"bench-kubectl-{stamp}", args.objects)
         desired = {ResourceId.of(m).key: m for m in ours}
@@ -207,6 +295,7 @@ def main() -> int:
                 "gitfleet_share": round(gitfleet_rate / ceiling_rate, 3),
                 "budget_share": 0.6,
             },
+            "cli_apply": cli_apply(kubeconfig, names, args.objects, args.repeat, stamp),
             "client": {n: {"apf": c.apf, "throttled_seconds": round(c.stats.throttled_seconds, 2)}
                        for n, c in clients.items()},
         }
