@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,12 @@ class Desired:
     @property
     def render(self) -> str:
         return self.planned.mode
+
+    @cached_property
+    def clock_matters(self) -> bool:
+        """Whether the clock alone can change this plan (computed once per plan, so an idle
+        health round does not walk every resource)."""
+        return time_dependent(self.planned.plan)
 
 
 @dataclass(frozen=True)
@@ -298,7 +305,7 @@ class Reconciler:
                                    disruption_guard=report.guard_active)
         if report.changed:
             self._record_observation(desired, branch, report.observed)
-        clock_matters = time_dependent(desired.planned.plan)
+        clock_matters = desired.clock_matters
         if not (report.changed or clock_matters):
             return desired, reasons
         with self._phase("render"):
