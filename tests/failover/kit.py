@@ -64,7 +64,7 @@ spec:
 
 
 def policy(ns: str, name: str, workload: str, clusters: list[str], scheduling: str,
-           toleration_seconds: int = 4) -> str:
+           toleration_seconds: int = 6) -> str:
     tolerations = "\n".join(
         f"      - {{key: cluster.karmada.io/{key}, operator: Exists, effect: NoExecute,"
         f" tolerationSeconds: {toleration_seconds}}}" for key in ("not-ready", "unreachable"))

@@ -3,7 +3,7 @@
 stopped and started by its pid; the test plays the Deployment controller (readiness
 through the status subresource) and the node lifecycle (Node objects with allocatable).
 
-Timings: probes every 1 s, tainted after 2 failures, tolerations of 4 s."""
+Timings: probes every 1 s, tainted after 2 failures, tolerations of 6 s."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -120,14 +121,16 @@ def test_a_stopped_member_is_tainted_then_evicted_and_its_old_copy_pruned_after_
             assert {(t["key"], t["effect"]) for t in health["taints"]} == {
                 ("cluster.karmada.io/unreachable", "NoSchedule"), ("cluster.karmada.io/unreachable", "NoExecute")}
             assert tainted - stopped >= 1.0  # two failed probes, one second apart
-            # Nothing moves before the toleration (4 s) runs out.
+            # Nothing moves before the toleration (6 s) runs out.
             assert published.placement(web) == {n: 2 for n in MEMBERS}
 
             moved = wait_for("web re-dealt to the survivors",
                              lambda: published.placement(web) if down not in published.placement(web) else None,
                              30, log)
             assert moved == {n: 3 for n in survivors}
-            assert time.monotonic() - tainted >= 3.0
+            added = next(t["timeAdded"] for t in health["taints"] if t["effect"] == "NoExecute")
+            since = datetime.now(UTC) - datetime.fromisoformat(added)
+            assert since >= timedelta(seconds=6), since  # not before the toleration ran out
             wait_for("survivors run 3 replicas each",
                      lambda: all(replicas(clients[n], ns, "web") == 3 for n in survivors), 30, log)
             assert sum(replicas(clients[n], ns, "web") or 0 for n in survivors) == 6
@@ -180,7 +183,7 @@ def test_two_of_three_down_trips_the_disruption_guard_and_nothing_is_evicted(
             members.stop_member("fo2")
             members.stop_member("fo3")
             wait_for("the guard", lambda: published.health("fo2").get("disruptionGuard"), 30, log)
-            time.sleep(8)  # twice the toleration
+            time.sleep(12)  # twice the toleration
             assert published.placement(web) == {n: 2 for n in MEMBERS}
             for name in ("fo2", "fo3"):
                 taints = {(t["key"], t["effect"]) for t in published.health(name).get("taints") or ()}
