@@ -43,6 +43,7 @@ from gitfleet.apply.order import CRD_WAVE, apply_waves, delete_waves, rank
 from gitfleet.apply.readiness import readiness
 from gitfleet.apply.request import ClusterRequest
 from gitfleet.apply.result import Action, ClusterResult, FleetResult, ObjectResult
+from gitfleet.gcpause import paused_gc
 from gitfleet.kube.client import KubeClient
 from gitfleet.kube.errors import KubeError, NotFound, Unreachable
 from gitfleet.model.keys import ResourceId
@@ -114,6 +115,15 @@ class _ClusterRun:
     # -- the run ---------------------------------------------------------------------
 
     def run(self) -> ClusterResult:
+        # The caller holds the plan, the fleet repo and the status tree (hundreds of
+        # thousands of objects); the list responses decoded here would make the
+        # collector traverse all of them again, which cost a no-op `gitfleet apply` of
+        # 3 x 1,000 objects 0.15-0.2 s of its ~0.3 s here. Reference counting frees
+        # the responses as each kind is settled.
+        with paused_gc():
+            return self._run()
+
+    def _run(self) -> ClusterResult:
         started = time.monotonic()
         writes_before = self.client.stats.writes
         result = ClusterResult(self.req.cluster, dry_run=self.options.mode != "apply" or self.options.dry_run)
