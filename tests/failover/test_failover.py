@@ -140,7 +140,7 @@ def test_a_stopped_member_is_tainted_then_evicted_and_its_old_copy_pruned_after_
             assert set(dup_after) == {*(set(dup_before) - {down}), spare}
             assert published.retained(web) == [down] and published.retained(dup) == [down]
             assert (metric(port, 'gitfleet_evictions_total{reason="unreachable"}') or 0) >= 2
-            assert metric(port, "gitfleet_graceful_eviction_tasks ") == 2
+            wait_for("two tasks open", lambda: metric(port, "gitfleet_graceful_eviction_tasks ") == 2, 10, log)
 
             # The member comes back: taints go, nothing moves back, and its old copies
             # stay while the replacements are not ready.
@@ -164,7 +164,7 @@ def test_a_stopped_member_is_tainted_then_evicted_and_its_old_copy_pruned_after_
             wait_for("the tasks recorded as ended", lambda: not published.retained(web)
                      and not published.retained(dup), 20, log)
             assert published.placement(web) == {n: 3 for n in survivors}  # nothing moved back
-            assert metric(port, "gitfleet_graceful_eviction_tasks ") == 0
+            wait_for("no task open", lambda: metric(port, "gitfleet_graceful_eviction_tasks ") == 0, 10, log)
             text = log.read_text()
             assert "event=cluster_health" in text and "reason=Tainted" in text and "reason=Recovered" in text
             assert "event=eviction" in text and f"resource={web}" in text
