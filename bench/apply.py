@@ -176,11 +176,48 @@ def fleet_repo(folder: Path, names: list[str], fleet: str, count: int) -> Path:
     return folder
 
 
+# Where a no-op ``gitfleet apply`` spends its time: cumulative seconds of these steps in
+# one profiled run (a step renamed since is reported as null, never guessed).
+NOOP_STEPS = {
+    "imports": ("<frozen importlib._bootstrap>", "_find_and_load"),
+    "read_repo": ("gitfleet/service/source.py", "read_repo"),
+    "memory_of": ("gitfleet/service/recall.py", "memory_of"),
+    "plan_files": ("gitfleet/service/planning.py", "plan_files"),
+    "plan_to_tree": ("gitfleet/status/layout.py", "plan_to_tree"),
+    "read_status_branch": ("gitfleet/service/recording.py", "read_status"),
+    "requests_for": ("gitfleet/apply/session.py", "requests_for"),
+    "apply_fleet": ("gitfleet/apply/engine.py", "apply_fleet"),
+    "record_results": ("gitfleet/service/recording.py", "record_results"),
+}
+
+
+def noop_profile(argv: list[str], env: dict[str, str], work: Path) -> dict[str, Any]:
+    """One more no-op under cProfile: the seconds of :data:`NOOP_STEPS` (the profiler
+    slows Python code down, so compare them with each other and with ``total``; a step
+    called twice counts twice, e.g. ``requests_for``)."""
+    out = work / "noop.prof"
+    child = run_child([sys.executable, "-m", "cProfile", "-o", str(out), *argv[1:]], env=env)
+    if child.returncode != 0:
+        raise SystemExit(f"profiled gitfleet apply exited {child.returncode}: {child.stderr[-2000:]}")
+    import pstats
+
+    stats: dict[Any, Any] = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
+    found: dict[str, float | None] = dict.fromkeys(NOOP_STEPS)
+    total = 0.0
+    for (filename, _, function), (_, _, _, cumulative, _) in stats.items():
+        total = max(total, cumulative)
+        for label, (suffix, name) in NOOP_STEPS.items():
+            if function == name and filename.endswith(suffix):
+                found[label] = round((found[label] or 0.0) + cumulative, 3)
+    return {"total_profiled_seconds": round(total, 3), "steps_seconds": found}
+
+
 def cli_apply(kubeconfig: Path, names: list[str], count: int, repeat: int, stamp: str) -> dict[str, Any]:
     """``gitfleet apply`` as a user runs it: cold, then twice with nothing to do, on
     ``repeat`` fresh fleets; medians, and the no-op as a fraction of the cold."""
     cold: list[float] = []
     noop: list[float] = []
+    profile: dict[str, Any] = {}
     work = Path(tempfile.mkdtemp(prefix="gitfleet-bench-cli-"))
     env = python_env()
     try:
@@ -201,6 +238,8 @@ def cli_apply(kubeconfig: Path, names: list[str], count: int, repeat: int, stamp
                     noop.append(child.seconds)
                     if writes:
                         raise SystemExit(f"the no-op gitfleet apply changed {writes} objects")
+            if run == 0:
+                profile = noop_profile(argv, env, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     cold_s, noop_s = median(cold), median(noop)
@@ -212,6 +251,7 @@ def cli_apply(kubeconfig: Path, names: list[str], count: int, repeat: int, stamp
         "runs_noop": [round(x, 2) for x in noop],
         "budget": "no-op at most 0.15 of the cold",
         "pass": noop_s / cold_s <= 0.15,
+        "noop_profile": profile,
     }
 
 
