@@ -53,7 +53,11 @@ def collect(repo: str, branch: str | None = None) -> StatusReport:
     tip = read_status_commit(source, name)
     if tip is None:
         return StatusReport(branch=name)
-    return build_report(name, tip.sha, tip.source_sha, tip.time, tip.files, dirty=tip.dirty)
+    from gitfleet.service.agent import latest_reports
+
+    # A Pull member's agent reports on a branch of its own: its newest report counts.
+    files = {**tip.files, **latest_reports(source, name)} if source.repo is not None else tip.files
+    return build_report(name, tip.sha, tip.source_sha, tip.time, files, dirty=tip.dirty)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,10 +16,10 @@ from gitfleet.errors import GitfleetError, InputError, UsageError
 
 # Each module adds one verb, named after it (``cmd_render`` adds ``render``). Listed, not
 # discovered, so the help order is stable.
-LONG_LIVED = frozenset({"run", "clusters"})  # verbs whose process keeps running
+LONG_LIVED = frozenset({"run", "agent", "clusters"})  # verbs whose process keeps running
 COMMANDS = (
     "cmd_validate", "cmd_render", "cmd_explain", "cmd_diff", "cmd_status",
-    "cmd_apply", "cmd_drift", "cmd_clusters", "cmd_run",
+    "cmd_apply", "cmd_drift", "cmd_clusters", "cmd_run", "cmd_agent",
 )
 # The top-level options that take no value and show no verb list; ``-vv`` and unique
 # prefixes (``--verb``) are accepted too, as argparse does. Anything else before the verb

@@ -133,6 +133,18 @@ class GitSource:
             return False
         return read_directory(self.root) != self.files_at("HEAD")
 
+    def fetch_branches(self, prefix: str) -> None:
+        """Fetch only the remote's branches under ``prefix/`` (the agents' reports), pruning
+        those gone there; nothing for a local repository."""
+        repo = self._require_repo()
+        if self.remote is None:
+            return
+        spec = f"+refs/heads/{prefix}/*:refs/heads/{prefix}/*"
+        try:
+            repo.remotes[self.remote].fetch([spec], callbacks=self.callbacks())
+        except pygit2.GitError as exc:
+            raise GitSourceError(f"fetching {self.display} failed: {redact_url(str(exc))}") from None
+
     def fetch(self) -> None:
         """Fetch the remote of a mirror (all branches and tags)."""
         repo = self._require_repo()

@@ -423,3 +423,55 @@ def record_status(
             " the next render will record this state"
         )
     raise StatusBranchError(f"the status branch {branch} kept moving under concurrent writers; try again")
+
+
+def publish_report(repo: RepoLike, branch: str, files: Mapping[str, bytes], *, push: bool = True,
+                   remote: str | None = None) -> str:
+    """Point ``branch`` at a new commit holding ``files`` alone, without a parent (a
+    report replaces the last one; a history of heartbeats would only grow), and with
+    ``push`` force-push it to ``remote`` (default: the source's). Only its agent writes
+    the branch, so forcing loses nothing. Returns the commit's SHA."""
+    r, default_remote, creds = _unwrap(repo)
+    ref_name = _ref_name(branch)
+    tree_id = write_tree(r, dict(files), None)
+    signature = pygit2.Signature(*AUTHOR)
+    new = r.create_commit(None, signature, signature, f"gitfleet: report on {branch}\n", tree_id, [])
+    r.references.create(ref_name, new, force=True)
+    remote_name = remote or default_remote
+    if push and remote_name is not None and remote_name in r.remotes.names():
+        try:
+            r.remotes[remote_name].push([f"+{ref_name}:{ref_name}"], callbacks=GitfleetCallbacks(creds))
+        except pygit2.GitError as exc:
+            raise StatusBranchError(f"pushing {ref_name} to {remote_name} failed: {redact_url(str(exc))}") from None
+    return str(new)
+
+
+def report_tips(repo: RepoLike, prefix: str) -> dict[str, str]:
+    """``{branch: commit SHA}`` of every local branch under ``prefix/`` (the agents'
+    report branches, as the last fetch left them)."""
+    r, _, _ = _unwrap(repo)
+    head = _ref_name(prefix.rstrip("/")) + "/"
+    out: dict[str, str] = {}
+    for name in r.references:
+        if name.startswith(head):
+            ref = r.references.get(name)
+            if ref is not None:
+                out[name.removeprefix("refs/heads/")] = str(ref.resolve().target)
+    return out
+
+
+def report_files(repo: RepoLike, sha: str, cluster: str) -> dict[str, bytes]:
+    """``status/<cluster>.yaml`` and ``status/clusters/<cluster>.yaml`` of an agent's
+    report commit (what is missing is left out; nothing else is read)."""
+    r, _, _ = _unwrap(repo)
+    commit = r[sha]
+    assert isinstance(commit, pygit2.Commit)
+    out: dict[str, bytes] = {}
+    for path in (f"{STATUS_DIR}/{cluster}.yaml", f"{STATUS_DIR}/clusters/{cluster}.yaml"):
+        try:
+            entry = commit.tree[path]
+        except KeyError:
+            continue
+        if entry.type_str == "blob":
+            out[path] = blob_data(r, entry.id)
+    return out

@@ -295,6 +295,7 @@ def plan_decisions(
     decisions: dict[str, Decision],
     attachments: Mapping[str, Sequence[tuple[str, Sequence[str]]]] | None = None,
     present: Container[str] | None = None,
+    only: str | None = None,
 ) -> Plan:
     """The plan of the templates behind ``decisions`` alone: follow propagateDeps among
     them, attach what ``attachments`` adds (dependency key -> ``(workload key, holders)``
@@ -307,7 +308,8 @@ def plan_decisions(
     (for explain's note on dependencies that are missing). Mutates ``decisions``.
 
     Raises ``InputError`` when a template cannot be rendered for a target cluster or an
-    override cannot be evaluated.
+    override cannot be evaluated. With ``only``, manifests are rendered for that cluster
+    alone (a Pull member's agent); placements stay whole.
     """
     follow_dependencies(decisions, present)
     for dep, workloads in (attachments or {}).items():
@@ -331,6 +333,8 @@ def plan_decisions(
         completions = _job_completions(decision)
         applied: dict[str, tuple[AppliedOverride, ...]] = {}
         for name in sorted(decision.targets):
+            if only is not None and name != only:
+                continue
             try:
                 manifest, changes = _manifest_for(
                     decision, by_name[name], fleet, overrides, completions, memo

@@ -62,16 +62,18 @@ class RunConfig:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    schema = json.loads(resources.files("gitfleet").joinpath("schemas", SCHEMA_FILE).read_text())
+def _validator(name: str = SCHEMA_FILE) -> Draft202012Validator:
+    schema = json.loads(resources.files("gitfleet").joinpath("schemas", name).read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
-def problems(data: Any, where: str = "run config", locator: Locator | None = None) -> list[str]:
-    """Every schema violation of ``data`` as ``WHERE[:LINE:COL]: at /pointer: message``,
-    sorted by place; the position comes from ``locator`` when there is one."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+def problems(data: Any, where: str = "run config", locator: Locator | None = None,
+             schema: str = SCHEMA_FILE) -> list[str]:
+    """Every schema violation of ``data`` against ``schema`` (a file of
+    ``policies-schema/``) as ``WHERE[:LINE:COL]: at /pointer: message``, sorted by place;
+    the position comes from ``locator`` when there is one."""
+    errors = sorted(_validator(schema).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     return [_at(where, locator, tuple(err.absolute_path), err.message) for err in errors]
 
 

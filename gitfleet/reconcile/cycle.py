@@ -38,9 +38,10 @@ from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import FleetResult
 from gitfleet.errors import GitfleetError
 from gitfleet.git.source import GitSource, open_source
-from gitfleet.git.statusbranch import read_status_tip
+from gitfleet.git.statusbranch import read_status_tip, report_files, report_tips
 from gitfleet.git.urls import is_remote_url
 from gitfleet.load.discover import FLEET_FILE
+from gitfleet.model.cluster import ResourceSummary
 from gitfleet.model.health import ClusterHealth, Observed
 from gitfleet.model.plan import Plan, ResourcePlacement
 from gitfleet.model.resource import Fleet
@@ -51,14 +52,16 @@ from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.reconcile.metrics import ReconcileMetrics
 from gitfleet.reconcile.watch import MemberWatch, WatchSettings
 from gitfleet.redaction import Redactor
+from gitfleet.service.agent import AGENTS_SUFFIX, report_branch
 from gitfleet.service.applying import apply_planned
 from gitfleet.service.members import Connection, Members, select_members
+from gitfleet.service.observing import AgentReports
 from gitfleet.service.planning import Planned, plan_files
 from gitfleet.service.recall import clock, memory_of
 from gitfleet.service.recording import StatusTree, read_status, record_observation, record_results
 from gitfleet.service.source import SourceRevision
 from gitfleet.status.health import read_health
-from gitfleet.status.layout import status_branch_name
+from gitfleet.status.layout import status_branch_name, status_path
 from gitfleet.status.observed import awaiting_readiness, read_observed
 
 log = logging.getLogger(__name__)
@@ -298,13 +301,16 @@ class Reconciler:
         if not self.watch.started:
             self.watch.resume(self._recorded_health(source, branch))
         with self._phase("watch"):
-            report = self.watch.round(desired.fleet, desired.members.push, settings)
+            agents = self._agent_reports(source, desired, branch) if desired.members.skipped_pull else None
+            report = self.watch.round(desired.fleet, desired.members.push, settings, agents=agents)
         self.metrics.watched(report.observed, report.guard_active, self.watch.estimator_age())
         with self._health_lock:
             self._health = replace(self._health, members={n: member_detail(h) for n, h in report.observed.items()},
                                    disruption_guard=report.guard_active)
-        if report.changed:
-            self._record_observation(desired, branch, report.observed)
+        known = self._memory.status.files if self._memory.status is not None else {}
+        reports = {p: b for p, b in (agents.reports if agents else {}).items() if known.get(p) != b}
+        if report.changed or reports:
+            self._record_observation(desired, branch, report.observed, reports)
         clock_matters = desired.clock_matters
         if not (report.changed or clock_matters):
             return desired, reasons
@@ -328,14 +334,41 @@ class Reconciler:
             log.warning("the recorded member health is not readable, starting afresh: %s", err)
             return {}
 
-    def _record_observation(self, desired: Desired, branch: str, observed: Mapping[str, ClusterHealth]) -> None:
+    def _agent_reports(self, source: GitSource, desired: Desired, branch: str) -> AgentReports:
+        """What the Pull members' agents published on their report branches (fetched now:
+        a health round does not wait for the next cycle's fetch)."""
+        prefix = branch + AGENTS_SUFFIX
+        try:
+            source.fetch_branches(prefix)
+        except GitfleetError as err:
+            log.warning("agent reports not fetched: %s", err)
+        tips = report_tips(source, prefix)
+        names = desired.members.skipped_pull
+        out_tips: dict[str, str | None] = {}
+        reports: dict[str, bytes] = {}
+        capacity: dict[str, ResourceSummary] = {}
+        for name in names:
+            tip = tips.get(report_branch(branch, name))
+            out_tips[name] = tip
+            if tip is None:
+                continue
+            files = report_files(source, tip, name)
+            if status_path(name) in files:
+                reports[status_path(name)] = files[status_path(name)]
+            summary = _reported_capacity(files, name)
+            if summary is not None:
+                capacity[name] = summary
+        return AgentReports(out_tips, reports, capacity)
+
+    def _record_observation(self, desired: Desired, branch: str, observed: Mapping[str, ClusterHealth],
+                            reports: Mapping[str, bytes] | None = None) -> None:
         if self.config.dry_run:
             return
         memory = self._memory
         try:
             with self._phase("record"):
                 sha, status = record_observation(desired.revision, branch, observed, memory.status,
-                                                 self.config.push_status)
+                                                 self.config.push_status, reports=reports)
         except GitfleetError as err:
             log_event(log, logging.WARNING, "health_not_recorded", error=desired.redactor.text(str(err)))
             memory.status = None
@@ -542,6 +575,21 @@ class Reconciler:
                   seconds=round(report.seconds, 3), render=report.render,
                   **{f"{name}_s": round(t, 3) for name, t in sorted(report.phases.items())},
                   error=report.error)
+
+
+def _reported_capacity(files: Mapping[str, bytes], name: str) -> ResourceSummary | None:
+    """The live capacity an agent measured (its ``status/clusters/<name>.yaml``); a report
+    that does not read counts as none."""
+    from gitfleet.status.health import HealthError, health_path, read_health_file
+
+    path = health_path(name)
+    if path not in files:
+        return None
+    try:
+        return read_health_file(path, files[path]).resource_summary
+    except HealthError as err:
+        log.warning("the capacity in %s's report is not readable: %s", name, err)
+        return None
 
 
 def watch_settings(fleet: Fleet) -> WatchSettings:

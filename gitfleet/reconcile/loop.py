@@ -51,7 +51,7 @@ def run(config: RunConfig, stop: threading.Event | None = None) -> None:
     log_event(log, logging.INFO, "started", repo=redact_url(config.repo), revision=config.revision,
               interval=config.interval, drift_interval=config.drift_interval,
               listen=f"{config.listen_address[0]}:{server.port}", dry_run=config.dry_run)
-    previous = _install_signals(stop)
+    previous = install_signals(stop)
     scheduler = scheduler_for(reconciler)
     scheduler.start()
     try:
@@ -62,11 +62,11 @@ def run(config: RunConfig, stop: threading.Event | None = None) -> None:
         scheduler.shutdown(wait=True)  # lets the running cycle finish
         reconciler.close()
         server.stop()
-        _restore_signals(previous)
+        restore_signals(previous)
         log_event(log, logging.INFO, "stopped")
 
 
-def _install_signals(stop: threading.Event) -> dict[int, object]:
+def install_signals(stop: threading.Event) -> dict[int, object]:
     if threading.current_thread() is not threading.main_thread():
         return {}
 
@@ -79,6 +79,6 @@ def _install_signals(stop: threading.Event) -> dict[int, object]:
     return previous
 
 
-def _restore_signals(previous: dict[int, object]) -> None:
+def restore_signals(previous: dict[int, object]) -> None:
     for sig, old in previous.items():
         signal.signal(sig, old)  # type: ignore[arg-type]

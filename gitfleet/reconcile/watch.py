@@ -19,7 +19,14 @@ from gitfleet.model.health import ClusterHealth, HealthEvent, HealthSettings
 from gitfleet.model.resource import Fleet
 from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.service.members import Connection
-from gitfleet.service.observing import MemberClients, estimate_members, probe_members, watch_round
+from gitfleet.service.observing import (
+    AgentReports,
+    MemberClients,
+    agent_probes,
+    estimate_members,
+    probe_members,
+    watch_round,
+)
 from gitfleet.service.recall import clock
 
 log = logging.getLogger(__name__)
@@ -61,6 +68,7 @@ class MemberWatch:
         self.last_estimate: float | None = None
         self.estimated_at: dict[str, float] = {}  # member -> monotonic time of its last capacity read
         self.guard_active = False
+        self.heard: dict[str, tuple[str | None, float]] = {}  # Pull member -> (report commit, when it moved)
 
     def resume(self, recorded: Mapping[str, ClusterHealth]) -> None:
         """Start from what the status branch recorded (a restarted reconciler keeps the
@@ -78,8 +86,9 @@ class MemberWatch:
         return elapsed is None or elapsed >= settings.health_interval - DUE_SLACK
 
     def round(self, fleet: Fleet, members: tuple[str, ...], settings: WatchSettings,
-              now: str | None = None) -> WatchReport:
-        """Probe ``members`` (and read their capacity when the estimator is due)."""
+              now: str | None = None, agents: AgentReports | None = None) -> WatchReport:
+        """Probe ``members`` (and read their capacity when the estimator is due); Pull
+        members are judged by their agents' reports (``agents``) instead."""
         at = self._monotonic()
         clients = self.clients.get(fleet, members)
         probes = probe_members(clients, settings.probe_timeout)
@@ -89,6 +98,12 @@ class MemberWatch:
             estimates = estimate_members(clients, healthy)
             self.last_estimate = at
             for name in estimates:
+                self.estimated_at[name] = at
+        if agents is not None:
+            self.heard, pull = agent_probes(agents.tips, self.heard, at, settings.health_interval)
+            probes = {**probes, **pull}
+            for name, summary in agents.capacity.items():
+                estimates[name] = summary
                 self.estimated_at[name] = at
         previous = {n: h for n, h in self.observed.items() if n in probes}
         result = watch_round(previous, probes, clock(now), settings.health, estimates)

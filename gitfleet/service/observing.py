@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from gitfleet.health import observe
 from gitfleet.model.cluster import ResourceSummary
-from gitfleet.model.health import UNREACHABLE, ClusterHealth, HealthSettings, HealthStep, ProbeResult
+from gitfleet.model.health import HEALTHY, UNREACHABLE, ClusterHealth, HealthSettings, HealthStep, ProbeResult
 from gitfleet.model.resource import Fleet
 from gitfleet.service.members import Connection
 
@@ -160,3 +160,40 @@ def material(health: ClusterHealth) -> ClusterHealth:
     conditions = tuple(replace(c, message="") for c in health.conditions)
     return replace(health, conditions=conditions, last_probe_time=None, last_probe=last, consecutive_failures=0,
                    consecutive_successes=0)
+
+
+@dataclass(frozen=True)
+class AgentReports:
+    """What the Pull members' agents published: each report branch's commit (None: no
+    branch yet), their reports, and the capacity they measured."""
+
+    tips: Mapping[str, str | None]
+    reports: Mapping[str, bytes]  # status/<member>.yaml path -> bytes
+    capacity: Mapping[str, ResourceSummary]
+
+
+SILENCE_GRACE = 1.5  # intervals without a new report before a round counts as failed
+
+
+def agent_probes(tips: Mapping[str, str | None], heard: Mapping[str, tuple[str | None, float]], now: float,
+                 interval: float) -> tuple[dict[str, tuple[str | None, float]], dict[str, ProbeResult]]:
+    """A probe result per Pull member from its agent's heartbeat (a new report commit every
+    pass): healthy while its report branch moved within ``SILENCE_GRACE`` intervals, else
+    unreachable; the health machine then counts failed rounds as for a Push member, so a
+    silent agent's member is tainted after about ``failureThreshold + 1.5`` intervals. A
+    member first seen now gets the grace from now (a reconciler that just started has
+    not heard anybody yet). Pure; returns the new ``heard`` and the probes."""
+    out_heard: dict[str, tuple[str | None, float]] = {}
+    probes: dict[str, ProbeResult] = {}
+    for name in sorted(tips):
+        tip = tips[name]
+        last = heard.get(name)
+        moved = now if last is None or last[0] != tip else last[1]
+        out_heard[name] = (tip, moved)
+        silent = now - moved
+        if silent <= SILENCE_GRACE * interval:
+            probes[name] = ProbeResult(HEALTHY)
+        else:
+            what = "no report from its agent" if tip is None else "its agent's report has not moved"
+            probes[name] = ProbeResult(UNREACHABLE, f"{what} for {silent:.0f} s (Pull mode)")
+    return out_heard, probes

@@ -118,15 +118,17 @@ def record_observation(
     previous: StatusTree | None,
     push: bool = False,
     summary: str | None = None,
+    reports: Mapping[str, bytes] | None = None,
 ) -> tuple[str | None, StatusTree | None]:
     """Commit the observed health of the members (``status/clusters/<name>.yaml``) on
-    the status branch, keeping its render: every later render, a PR diff included,
-    schedules with it. Nothing is recorded before the branch holds a render. Returns the
-    new commit (None when nothing changed) and the tree now at the tip when known."""
+    the status branch, with the Pull members' agent ``reports`` (``status/<name>.yaml``),
+    keeping its render: every later render, a PR diff included, schedules with it.
+    Nothing is recorded before the branch holds a render. Returns the new commit (None
+    when nothing changed) and the tree now at the tip when known."""
     from gitfleet.status.health import health_files
 
     sha = require_commit(revision)
-    files = health_files(observed)
+    files = {**(reports or {}), **health_files(observed)}
     outcome = record_status(revision.git, branch, None, sha, extra_files=files, push=push,
                             summary=summary or "observed member health")
     held = previous.sha if previous is not None else None

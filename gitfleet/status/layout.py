@@ -264,6 +264,9 @@ def tree_to_placements(files: Mapping[str, bytes]) -> tuple[ResourcePlacement, .
                 ),
                 reason=item.get("reason"),
                 depended_by=tuple(item.get("dependedBy") or ()),
+                suspended=tuple(str(n) for n in item.get("suspended") or ()),
+                retained=tuple(str(n) for n in item.get("retained") or ()),
+                conflict_resolution=str(item.get("conflictResolution") or "Abort"),
             )
         )
     return tuple(placements)
