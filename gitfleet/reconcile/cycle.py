@@ -62,7 +62,7 @@ from gitfleet.service.recording import StatusTree, read_status, record_observati
 from gitfleet.service.source import SourceRevision
 from gitfleet.status.health import read_health
 from gitfleet.status.layout import status_branch_name, status_path
-from gitfleet.status.observed import awaiting_readiness, read_observed
+from gitfleet.status.observed import awaiting_readiness, read_observed, report_problem
 
 log = logging.getLogger(__name__)
 
@@ -353,8 +353,12 @@ class Reconciler:
             if tip is None:
                 continue
             files = report_files(source, tip, name)
-            if status_path(name) in files:
-                reports[status_path(name)] = files[status_path(name)]
+            raw = files.get(status_path(name))
+            problem = report_problem(name, raw) if raw is not None else None
+            if problem is not None:
+                log_event(log, logging.WARNING, "agent_report_refused", cluster=name, reason=problem)
+            elif raw is not None:
+                reports[status_path(name)] = raw
             summary = _reported_capacity(files, name)
             if summary is not None:
                 capacity[name] = summary

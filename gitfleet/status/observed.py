@@ -89,3 +89,20 @@ def _list(value: Any) -> list[Any]:
 
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def report_problem(cluster: str, raw: bytes) -> str | None:
+    """Why an agent's report cannot be merged into the status branch (None when it can):
+    a Pull member's agent is trusted with its own member only, so its report must be one
+    bounded YAML mapping about that member."""
+    if len(raw) > MAX_REPORT_BYTES:
+        return f"the report is {len(raw):,} bytes, more than {MAX_REPORT_BYTES:,}"
+    try:
+        docs = load_plain(raw.decode())
+    except Exception:  # noqa: BLE001 - any parse failure is the same answer
+        return "the report is not YAML"
+    if len(docs) != 1 or not isinstance(docs[0], Mapping):
+        return "the report is not one YAML mapping"
+    if docs[0].get("cluster") != cluster:
+        return f"the report is about {str(docs[0].get('cluster'))[:80]!r}, not {cluster!r}"
+    return None

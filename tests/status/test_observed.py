@@ -59,3 +59,18 @@ def test_a_hostile_health_file_is_refused_at_its_position() -> None:
     with pytest.raises(HealthError) as err:
         read_observed({"status/clusters/m3.yaml": b"version: 1\ncluster: m3\ntaints: 7\n"})
     assert err.value.path == "status/clusters/m3.yaml" and err.value.line == 3
+
+
+@pytest.mark.parametrize(("raw", "problem"), [
+    (b"cluster: m1\nstate: Applied\n", None),
+    (b"cluster: m2\nstate: Applied\n", "is about 'm2', not 'm1'"),
+    (b"- a\n", "not one YAML mapping"),
+    (b"cluster: m1\n---\ncluster: m1\n", "not one YAML mapping"),
+    (b"cluster: [unclosed\n", "not YAML"),
+    (b"cluster: m1\nx: '" + b"y" * (8 * 1024 * 1024) + b"'\n", "more than"),
+])
+def test_an_agent_report_is_merged_only_when_it_is_about_its_member(raw: bytes, problem: str | None) -> None:
+    from gitfleet.status.observed import report_problem
+
+    found = report_problem("m1", raw)
+    assert (found is None) if problem is None else (found is not None and problem in found)
