@@ -133,6 +133,15 @@ class GitSource:
             return False
         return read_directory(self.root) != self.files_at("HEAD")
 
+    def descends_from(self, commit: str, ancestor: str) -> bool:
+        """Whether ``ancestor`` is in ``commit``'s history (False when either is unknown,
+        as after a force-push and a garbage collection)."""
+        repo = self._require_repo()
+        try:
+            return commit == ancestor or bool(repo.descendant_of(commit, ancestor))
+        except (pygit2.GitError, KeyError, ValueError):
+            return False
+
     def fetch_branches(self, prefix: str) -> None:
         """Fetch only the remote's branches under ``prefix/`` (the agents' reports), pruning
         those gone there; nothing for a local repository."""

@@ -175,6 +175,9 @@ class _Memory:
     failed: tuple[str, ...] = ()  # clusters whose last apply did not converge
     status: StatusTree | None = None  # saves reading thousands of blobs every cycle
     recorded_state: tuple[str, FleetState] | None = None  # (status commit, the state this process wrote there)
+    fetch_failures: int = 0  # failed fetches in a row
+    next_fetch: float | None = None  # monotonic time before which the failing remote is not tried again
+    source_error: str | None = None
 
 
 class Reconciler:
@@ -252,11 +255,20 @@ class Reconciler:
 
     def _cycle(self, fetch: bool = True) -> CycleReport:
         memory = self._memory
+        if fetch and memory.next_fetch is not None and self._clock() < memory.next_fetch \
+                and memory.desired is not None:
+            # Backing off a failing remote: the last good state is reconciled meanwhile.
+            return self._without_source(memory.source_error or "the fleet repo is failing")
         try:
             source = self._open(fetch)
             revision = source.resolve(self.config.revision) if fetch or memory.seen is None else memory.seen
         except GitfleetError as err:
-            return CycleReport("error", memory.seen, error=str(err))
+            message = self._source_failed(err)
+            if memory.desired is None or self._source is None or memory.seen is None:
+                return CycleReport("error", memory.seen, error=message)
+            return self._without_source(message)
+        if fetch:
+            self._source_ok(source, revision)
         if revision != memory.seen:
             try:
                 with self._phase("render"):
@@ -287,6 +299,45 @@ class Reconciler:
         if not reasons:
             return CycleReport("unchanged", revision)
         return self._apply(source, desired, reasons)
+
+    def _without_source(self, message: str) -> CycleReport:
+        """A cycle on the last good state while the remote fails: members are watched,
+        drift is corrected, nothing new is fetched (so nothing is pruned for a commit
+        nobody saw); the report is an error saying why."""
+        inner = self._cycle(fetch=False)
+        outcome = "error" if inner.outcome in ("applied", "unchanged") else inner.outcome
+        return replace(inner, outcome=outcome, error=message if inner.error is None else f"{message}; {inner.error}")
+
+    def _source_failed(self, err: GitfleetError) -> str:
+        """Count a failed fetch, back off (doubling from one interval to
+        ``MAX_FETCH_BACKOFF``), and say so: log, metric, ``/readyz``."""
+        memory = self._memory
+        memory.fetch_failures += 1
+        delay = min(self.config.interval * 2 ** (memory.fetch_failures - 1), MAX_FETCH_BACKOFF)
+        memory.next_fetch = self._clock() + delay
+        reason = fetch_failure_reason(str(err))
+        kept = f"; the last good state ({memory.seen[:12]}) stays applied" if memory.seen else ""
+        memory.source_error = (f"the fleet repo cannot be fetched ({reason}, {memory.fetch_failures} failure(s) in a"
+                               f" row, next try in {delay:.0f} s){kept}: {err}")
+        self.metrics.source_failed(reason)
+        log_event(log, logging.WARNING, "source_failed", reason=reason, failures=memory.fetch_failures,
+                  retry_in=round(delay, 1), error=str(err))
+        return memory.source_error
+
+    def _source_ok(self, source: GitSource, revision: str) -> None:
+        memory = self._memory
+        if memory.fetch_failures:
+            log_event(log, logging.INFO, "source_recovered", failures=memory.fetch_failures, revision=revision[:12])
+        memory.fetch_failures, memory.next_fetch, memory.source_error = 0, None, None
+        self.metrics.source_ok()
+        applied = memory.applied
+        if applied and revision != applied and not source.descends_from(revision, applied):
+            # A force-push: the new tip is planned like any new commit; the status branch
+            # keeps recording the commit it applied last until then.
+            self.metrics.history_rewritten()
+            log_event(log, logging.WARNING, "history_rewritten", revision=revision[:12], applied=applied[:12],
+                      message=f"the followed branch no longer contains {applied[:12]}, the commit applied last:"
+                              " its history was rewritten; the new tip is applied as a new revision")
 
     def _watch_and_replan(self, source: GitSource, desired: Desired) -> tuple[Desired, list[str]]:
         """Probe the members when due and record what changed; plan again when the
@@ -579,6 +630,21 @@ class Reconciler:
                   seconds=round(report.seconds, 3), render=report.render,
                   **{f"{name}_s": round(t, 3) for name, t in sorted(report.phases.items())},
                   error=report.error)
+
+
+MAX_FETCH_BACKOFF = 300.0  # seconds
+
+
+def fetch_failure_reason(message: str) -> str:
+    """A bounded label for why a fetch failed: ``auth`` (credentials refused),
+    ``unreachable`` (no answer, no such host, refused), else ``error``."""
+    text = message.lower()
+    if any(w in text for w in ("auth", "401", "403", "credential", "permission denied", "access denied")):
+        return "auth"
+    if any(w in text for w in ("resolve", "connect", "refused", "timed out", "timeout", "unreachable",
+                               "no route", "network")):
+        return "unreachable"
+    return "error"
 
 
 def _reported_capacity(files: Mapping[str, bytes], name: str) -> ResourceSummary | None:

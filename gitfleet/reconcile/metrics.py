@@ -65,9 +65,25 @@ class ReconcileMetrics:
         self.guard = Gauge("gitfleet_disruption_guard_active",
                            "1 while too many members look down at once to evict any (the disruption guard).",
                            registry=r)
+        self.fetch_failures = Counter("gitfleet_source_fetch_failures", "Failed fetches of the fleet repo, by"
+                                      " reason (auth, unreachable, error).", ["reason"], registry=r)
+        self.source_up = Gauge("gitfleet_source_up", "1 when the last fetch of the fleet repo succeeded, else 0.",
+                               registry=r)
+        self.rewrites = Counter("gitfleet_source_history_rewrites", "New tips of the followed branch that do not"
+                                " contain the commit applied last (a force-push).", registry=r)
         self.estimator_age = Gauge("gitfleet_estimator_age_seconds",
                                    "Seconds since the member's live capacity was last read from its Nodes.",
                                    ["cluster"], registry=r)
+
+    def source_failed(self, reason: str) -> None:
+        self.fetch_failures.labels(reason).inc()
+        self.source_up.set(0)
+
+    def source_ok(self) -> None:
+        self.source_up.set(1)
+
+    def history_rewritten(self) -> None:
+        self.rewrites.inc()
 
     def watched(self, observed: Mapping[str, ClusterHealth], guard: bool, ages: Mapping[str, float]) -> None:
         for name, health in observed.items():
