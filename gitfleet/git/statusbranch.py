@@ -266,9 +266,13 @@ def _build(
     parent = r[parent_id] if parent_id is not None else None
     assert parent is None or isinstance(parent, pygit2.Commit)
     if files is None:
-        # An observation: the parent's render stays as it is, only status/ files change.
+        # An observation: the parent's render stays as it is, only status/ files change,
+        # and the commit names the parent's source (the render it holds).
         if parent is None:
             return None
+        held = source_of(parent.message)
+        if held is not None:
+            message = status_message(held, "observed member health and reports")
         return _new_commit(r, parent_id, parent, update_tree(r, parent.tree, dict(extra_files or {})), message)
     if isinstance(files, RenderDelta):
         base = r[files.base]

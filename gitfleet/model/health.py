@@ -130,5 +130,11 @@ class Observed:
     def __bool__(self) -> bool:
         return bool(self.health) or bool(self.ready)
 
+    def for_scheduling(self) -> tuple[object, ...]:
+        """What a render reads of it (taints, live capacity, readiness): two observations
+        equal here schedule alike, whatever their probe times and streaks."""
+        return (tuple(sorted((n, h.taints, h.resource_summary) for n, h in self.health.items()
+                             if h.taints or h.resource_summary is not None)), self.ready)
+
 
 NOTHING_OBSERVED = Observed()

@@ -432,7 +432,7 @@ def _memory_blocks(record: RenderRecord, memory: PlanMemory | None) -> str:
     # next render of a chain reschedules them to the same result, which moves no time.
     if memory.state != record.state and memory.now != record.now:
         return "the remembered render used this memory at another time (--now)"
-    if memory.observed != record.observed:
+    if memory.observed.for_scheduling() != record.observed.for_scheduling():
         return "what the reconciler observed of the members (health, capacity, readiness) changed"
     if record.fleet.rebalancers:
         return "a WorkloadRebalancer is in the fleet: it can reschedule any resource"

@@ -24,6 +24,7 @@ from gitfleet.git.urls import is_remote_url
 from gitfleet.kube.settings import ClientSettings
 from gitfleet.load.yamlio import Locator, parse_documents
 from gitfleet.model.duration import seconds
+from gitfleet.model.shard import ShardSettings
 
 SCHEMA_FILE = "run-config.json"
 DEFAULT_INTERVAL = 60.0
@@ -53,6 +54,7 @@ class RunConfig:
     allow_mass_prune: bool = False
     listen: str = DEFAULT_LISTEN
     client: ClientSettings = field(default_factory=ClientSettings)
+    sharding: ShardSettings | None = None  # several replicas: Leases on the management cluster
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -123,7 +125,23 @@ def parse_config(data: Any, where: str = "run config", environ: Mapping[str, str
             qps=float(client.get("qps", defaults.qps)),
             burst=int(client.get("burst", defaults.burst)),
         ),
+        sharding=_sharding(data.get("sharding"), where, locator, environ),
     )
+
+
+def _sharding(raw: Any, where: str, locator: Locator | None, environ: Mapping[str, str]) -> ShardSettings | None:
+    if raw is None:
+        return None
+    import socket
+
+    duration = seconds(raw.get("leaseDuration", 15))
+    renew = seconds(raw.get("renewInterval", 5))
+    if renew >= duration:
+        raise ConfigFileError(_at(where, locator, ("sharding", "renewInterval"),
+                                  f"renewInterval ({renew:g} s) must be less than leaseDuration ({duration:g} s)"))
+    identity = raw.get("identity") or environ.get("POD_NAME") or f"{socket.gethostname()}-{os.getpid()}"
+    return ShardSettings(namespace=str(raw.get("namespace", "gitfleet")), identity=str(identity),
+                         lease_duration=duration, renew_interval=renew)
 
 
 def load_config(path: str | Path) -> RunConfig:

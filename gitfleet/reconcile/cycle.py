@@ -50,9 +50,10 @@ from gitfleet.reconcile.config import RunConfig
 from gitfleet.reconcile.logfmt import REDACTION
 from gitfleet.reconcile.logfmt import log as log_event
 from gitfleet.reconcile.metrics import ReconcileMetrics
+from gitfleet.reconcile.shards import ShardKeeper
 from gitfleet.reconcile.watch import MemberWatch, WatchSettings
 from gitfleet.redaction import Redactor
-from gitfleet.service.agent import AGENTS_SUFFIX, report_branch
+from gitfleet.service.agent import AGENTS_SUFFIX, apply_recorded, report_branch
 from gitfleet.service.applying import apply_planned
 from gitfleet.service.members import Connection, Members, select_members
 from gitfleet.service.observing import AgentReports
@@ -178,6 +179,7 @@ class _Memory:
     fetch_failures: int = 0  # failed fetches in a row
     next_fetch: float | None = None  # monotonic time before which the failing remote is not tried again
     source_error: str | None = None
+    owner_key: tuple[str | None, frozenset[str]] | None = None  # (render applied, members held) of a non-leader
 
 
 class Reconciler:
@@ -198,6 +200,7 @@ class Reconciler:
         self._phases: dict[str, float] = {}  # of the running cycle
         self._render_mode: str | None = None  # of the running cycle
         self.watch = MemberWatch(Connection(config.kubeconfig, config.management_context, config.client), clock)
+        self.shards: ShardKeeper | None = None  # with several replicas: this one's Leases
 
     def health(self) -> Health:
         with self._health_lock:
@@ -226,6 +229,31 @@ class Reconciler:
 
     def close(self) -> None:
         self.watch.close()
+        if self.shards is not None:
+            self.shards.close()
+
+    # -- several replicas -----------------------------------------------------------
+
+    def renew_shards(self) -> None:
+        """One renewal round of this replica's Leases (the loop calls it every
+        ``renewInterval``; before the first good commit there is nothing to divide)."""
+        desired = self._memory.desired
+        keeper = self._keeper()
+        if keeper is not None and desired is not None:
+            keeper.round(desired.fleet.settings.name, desired.members.push)
+
+    def _keeper(self) -> ShardKeeper | None:
+        if self.config.sharding is None:
+            return None
+        if self.shards is None:
+            from gitfleet.kube.config import management_client
+
+            client = management_client(self.config.management_context, self.config.kubeconfig, self.config.client)
+            if client is None:
+                raise GitfleetError("sharding needs the management cluster for its Leases: set managementContext,"
+                                    " or run gitfleet in a cluster")
+            self.shards = ShardKeeper(client, self.config.sharding)
+        return self.shards
 
     def _run(self, fetch: bool) -> CycleReport:
         start = time.perf_counter()
@@ -289,6 +317,16 @@ class Reconciler:
             return CycleReport("invalid", revision, error=memory.invalid[1])
         desired = memory.desired
         assert desired is not None
+        if self.config.sharding is not None:
+            try:
+                keeper = self._keeper()
+            except GitfleetError as err:
+                return CycleReport("error", desired.sha, error=str(err))
+            assert keeper is not None
+            if keeper.fleet is None:
+                keeper.round(desired.fleet.settings.name, desired.members.push)
+            if not keeper.leading():
+                return self._owner_cycle(source, desired, keeper)
         extra: list[str] = []
         try:
             desired, extra = self._watch_and_replan(source, desired)
@@ -363,14 +401,14 @@ class Reconciler:
         if report.changed or reports:
             self._record_observation(desired, branch, report.observed, reports)
         clock_matters = desired.clock_matters
-        if not (report.changed or clock_matters):
+        if not (report.affects_plan or clock_matters):
             return desired, reasons
         with self._phase("render"):
             replanned = self._load(source, desired.sha)
         self._render_mode = replanned.render
         self._log_evictions(desired, replanned)
         if replanned.planned.plan.placements != desired.planned.plan.placements:
-            reasons.append("placements changed" + (" (member health)" if report.changed else " (the clock)"))
+            reasons.append("placements changed" + (" (member health)" if report.affects_plan else " (the clock)"))
         if open_tasks(replanned.planned.plan):
             reasons.append("graceful eviction: waiting for the replacements to be ready")
         return replanned, reasons
@@ -512,6 +550,8 @@ class Reconciler:
         h = hashlib.sha256()
         h.update("\0".join(desired.members.names).encode() + b"\n")
         h.update(f"{self.config.management_context}\n".encode())
+        if self.shards is not None:  # a member handed over to this replica is due at once
+            h.update(",".join(sorted(self.shards.owned(desired.members.push))).encode() + b"\n")
         path = self.config.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
         for one in path.split(os.pathsep):
             try:
@@ -537,7 +577,59 @@ class Reconciler:
             reasons.append("drift check")
         return tuple(reasons)
 
+    def _owner_cycle(self, source: GitSource, desired: Desired, keeper: ShardKeeper) -> CycleReport:
+        """A replica that does not lead: apply, to the members it holds, the decisions the
+        leader recorded on the status branch (checked as an agent checks them), and record
+        only their reports."""
+        memory = self._memory
+        branch = self.config.status_branch or desired.fleet.settings.status_branch
+        owned = keeper.begin(desired.members.push)
+        try:
+            tip = read_status_tip(source, branch)
+            key = (tip.render_key if tip is not None else None, owned)
+            due = key != memory.owner_key or memory.failed or (
+                memory.applied_at is not None and self._clock() - memory.applied_at >= self.config.drift_interval)
+            if not owned or tip is None or not due:
+                return CycleReport("unchanged", desired.sha)
+            clients = self.watch.clients.get(desired.fleet, sorted(owned))
+            options = ApplyOptions(dry_run=self.config.dry_run, allow_mass_prune=self.config.allow_mass_prune)
+            with self._phase("apply"):
+                result, reports, problems = apply_recorded(source, branch, owned, clients, options)
+        finally:
+            keeper.end()
+        memory.owner_key, memory.applied_at = key, self._clock()
+        memory.failed = tuple(sorted(n for n, c in result.clusters.items() if not c.ok))
+        self.metrics.applied(desired.sha, result)
+        self._log_clusters(result, desired.redactor)
+        for problem in problems:
+            log_event(log, logging.WARNING, "member_refused", message=desired.redactor.text(problem))
+        if reports and not self.config.dry_run:
+            try:
+                with self._phase("record"):
+                    _, memory.status = record_observation(desired.revision, branch, {}, memory.status,
+                                                          self.config.push_status, reports=reports)
+            except GitfleetError as err:
+                memory.owner_key = None
+                return CycleReport("error", desired.sha, ("owned members",), result,
+                                   error=desired.redactor.text(f"recording the reports failed: {err}"))
+        outcome = "applied" if result.ok and not problems else "partial"
+        return CycleReport(outcome, desired.sha, ("owned members: " + ",".join(sorted(owned)),), result,
+                           error="; ".join(problems) or None)
+
     def _apply(self, source: GitSource, desired: Desired, reasons: tuple[str, ...]) -> CycleReport:
+        owned: frozenset[str] | None = None
+        if self.shards is not None:
+            owned = self.shards.begin(desired.members.names)
+        try:
+            return self._apply_owned(source, desired, reasons, owned)
+        finally:
+            if self.shards is not None:
+                self.shards.end()
+
+    def _apply_owned(self, source: GitSource, desired: Desired, reasons: tuple[str, ...],
+                     owned: frozenset[str] | None) -> CycleReport:
+        """Apply and record; with several replicas (``owned`` not None) the leader applies
+        only the members it holds and records every member's new folder."""
         memory = self._memory
         settings = desired.fleet.settings
         branch = self.config.status_branch or settings.status_branch
@@ -548,6 +640,11 @@ class Reconciler:
                 memory.status = status
             previous = status.files if status is not None else {}
             members = select_members(desired.fleet, list(self.config.clusters or ()), previous, departed=True)
+            others: frozenset[str] = frozenset()
+            if owned is not None:
+                others = frozenset(members.push) - owned
+                members = Members(tuple(n for n in members.push if n in owned), members.departed,
+                                  members.skipped_pull)
             down = self.watch.down()
             if down & set(members.names):
                 # Tainted by the health machine: not applied to (it would only time out);
@@ -578,7 +675,7 @@ class Reconciler:
         try:
             with self._phase("record"):
                 sha, memory.status = record_results(desired.revision, branch, desired.planned, result, status,
-                                                    self.config.push_status)
+                                                    self.config.push_status, also_render=others)
             state = desired.planned.plan.state
             memory.recorded_state = (memory.status.sha, state) if memory.status and state is not None else None
         except GitfleetError as err:

@@ -22,6 +22,7 @@ from gitfleet.reconcile.logfmt import log as log_event
 log = logging.getLogger(__name__)
 JOB_ID = "reconcile"
 TICK_ID = "watch"
+LEASE_ID = "leases"
 TICK_SECONDS = 1.0
 
 
@@ -40,6 +41,11 @@ def scheduler_for(reconciler: Reconciler) -> BackgroundScheduler:
     # checks every second (it returns at once when nothing is due).
     scheduler.add_job(reconciler.tick, "interval", seconds=TICK_SECONDS, id=TICK_ID, coalesce=True,
                       max_instances=1, misfire_grace_time=1)
+    sharding = reconciler.config.sharding
+    if sharding is not None:
+        # Leases are renewed apart from the cycles, so a long apply never lets them run out.
+        scheduler.add_job(reconciler.renew_shards, "interval", seconds=sharding.renew_interval, id=LEASE_ID,
+                          coalesce=True, max_instances=1, misfire_grace_time=max(1, int(sharding.renew_interval)))
     return scheduler
 
 

@@ -52,6 +52,7 @@ class WatchReport:
     events: tuple[HealthEvent, ...]
     changed: bool
     observed: Mapping[str, ClusterHealth]
+    affects_plan: bool
     guard_active: bool
     estimated: tuple[str, ...] = ()
 
@@ -115,8 +116,8 @@ class MemberWatch:
             level = logging.INFO if event.reason in ("Recovered", "GuardLifted") else logging.WARNING
             log_event(log, level, "cluster_health", cluster=event.cluster, reason=event.reason,
                       message=event.message)
-        return WatchReport(result.step.events, result.changed, dict(self.observed), self.guard_active,
-                           tuple(sorted(estimates)))
+        return WatchReport(result.step.events, result.changed, dict(self.observed), result.affects_plan,
+                           self.guard_active, tuple(sorted(estimates)))
 
     def down(self) -> frozenset[str]:
         """Members the health machine tainted (not applied to until they recover)."""

@@ -19,7 +19,7 @@ reconciler taints a member whose agent stays silent, as it taints a Push member 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -248,20 +248,65 @@ def _capacity(client: KubeClient) -> ResourceSummary | None:
 
 
 def _report(cluster: str, memory: AgentMemory, result: ClusterResult) -> bytes:
+    assert memory.plan is not None and memory.fleet is not None and memory.source is not None
+    return member_report(cluster, memory.plan, memory.fleet, memory.source, result, memory.report, memory.redactor)
+
+
+def member_report(cluster: str, plan: Plan, fleet: Fleet, source_sha: str, result: ClusterResult,
+                  previous_report: bytes | None, redactor: Redactor) -> bytes:
+    """``status/<cluster>.yaml`` after ``result`` (the Push members' format), with the
+    inventory carried on from ``previous_report``."""
     from gitfleet.apply.request import cluster_requests
+    from gitfleet.apply.session import previous_inventory
     from gitfleet.apply.statusfile import cluster_status, read_status, status_yaml
 
-    assert memory.plan is not None and memory.fleet is not None and memory.source is not None
-    previous_files = {status_path(cluster): memory.report} if memory.report else {}
-    from gitfleet.apply.session import previous_inventory
-
-    request = cluster_requests(memory.plan, memory.fleet.settings.name, memory.fleet.settings.apply,
+    previous_files = {status_path(cluster): previous_report} if previous_report else {}
+    request = cluster_requests(plan, fleet.settings.name, fleet.settings.apply,
                                previous_inventory(previous_files, [cluster]), [cluster])[cluster]
-    doc: dict[str, Any] = cluster_status(result, memory.source, request.desired,
+    doc: dict[str, Any] = cluster_status(result, source_sha, request.desired,
                                          previous=read_status(previous_files, cluster),
-                                         inventory=request.inventory, keep=request.suspended,
-                                         redactor=memory.redactor)
+                                         inventory=request.inventory, keep=request.suspended, redactor=redactor)
     return status_yaml(doc)
+
+
+def apply_recorded(source: GitSource, branch: str, members: Iterable[str],
+                   clients: Mapping[str, KubeClient | Exception],
+                   options: ApplyOptions | None = None) -> tuple[FleetResult, dict[str, bytes], list[str]]:
+    """What a replica that owns ``members`` but does not lead does (issue 13): for each,
+    the decision the leader recorded on the status branch, checked and applied exactly
+    as an agent does. Returns the results, the reports to record (``status/<m>.yaml``)
+    and the problems (a member whose folder is refused is not applied)."""
+    from gitfleet.apply.session import run_apply
+    from gitfleet.git.statusbranch import read_paths, read_status_tip
+
+    results = FleetResult()
+    reports: dict[str, bytes] = {}
+    problems: list[str] = []
+    sources: dict[str, Mapping[str, bytes]] = {}
+    tip = read_status_tip(source, branch)
+    for member in sorted(members):
+        client = clients.get(member)
+        try:
+            decision = read_decision(source, branch, member)
+            if decision is None or tip is None:
+                return results, reports, [f"{branch} holds no render yet"]
+            _, source_sha, recorded = decision
+            files = sources.get(source_sha) or sources.setdefault(source_sha, source.files_at(source_sha))
+            fleet, plan = desired_for(files, recorded, member)
+        except GitfleetError as err:
+            problems.append(f"{member}: {err}")
+            continue
+        redactor = Redactor.from_plan(plan) | Redactor.from_files(files)
+        previous = read_paths(source, tip, [status_path(member)]).get(status_path(member))
+        if client is None or isinstance(client, Exception):
+            problems.append(f"{member}: {redactor.text(str(client or 'no client'))}")
+            continue
+        run = run_apply(plan, fleet.settings, {member: client},
+                        {status_path(member): previous} if previous else {}, options, only=[member])
+        result = run.redacted(redactor.text).clusters[member]
+        results.clusters[member] = result
+        reports[status_path(member)] = member_report(member, plan, fleet, source_sha, result, previous, redactor)
+    return results, reports, problems
 
 
 def _report_refused(cluster: str, message: str, memory: AgentMemory) -> bytes:

@@ -134,7 +134,8 @@ class Round:
     """One round of watching: the health step, and whether what renders see changed."""
 
     step: HealthStep
-    changed: bool  # taints, conditions, the guard or a capacity changed: record and re-plan
+    changed: bool  # taints, conditions, the guard or a capacity changed: record it
+    affects_plan: bool = False  # taints or a capacity changed: plan again
 
 
 def watch_round(previous: Mapping[str, ClusterHealth], probes: Mapping[str, ProbeResult], now: str,
@@ -149,7 +150,9 @@ def watch_round(previous: Mapping[str, ClusterHealth], probes: Mapping[str, Prob
     step = replace(step, observed=observed)
     changed = set(previous) != set(observed) or any(
         material(previous[name]) != material(health) for name, health in observed.items())
-    return Round(step, changed)
+    before = {n: (h.taints, h.resource_summary) for n, h in previous.items()}
+    affects = any(before.get(n, ((), None)) != (h.taints, h.resource_summary) for n, h in observed.items())
+    return Round(step, changed, affects)
 
 
 def material(health: ClusterHealth) -> ClusterHealth:

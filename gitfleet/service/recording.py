@@ -80,16 +80,19 @@ def record_results(
     result: FleetResult,
     previous: StatusTree | None,
     push: bool = False,
+    also_render: frozenset[str] = frozenset(),
 ) -> tuple[str | None, StatusTree | None]:
     """Commit the render and the apply results; the new commit's SHA (None when nothing
     changed) and the status tree now at the tip, when known without reading it back.
-    Only the files that changed since ``previous`` are written."""
+    Only the files that changed since ``previous`` are written. ``also_render`` are
+    members another replica applies to: their folders get the new render, as a Pull
+    member's do (their owner reads it there)."""
     from gitfleet.apply.session import status_tree
 
     sha = require_commit(revision)
     old = previous.files if previous is not None else {}
-    files, extra = status_tree(planned.plan, planned.fleet.settings, result, old, sha, pull_members(planned.fleet),
-                               planned.status_tree())
+    files, extra = status_tree(planned.plan, planned.fleet.settings, result, old, sha,
+                               pull_members(planned.fleet) | also_render, planned.status_tree())
     delta: Mapping[str, bytes] | RenderDelta = files
     if previous is not None:
         delta = RenderDelta(previous.tree, tree_changes(old, files))
