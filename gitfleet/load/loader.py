@@ -27,6 +27,7 @@ from gitfleet.load.lists import expand_lists
 from gitfleet.load.nulls import without_nulls
 from gitfleet.load.report import Reporter
 from gitfleet.load.secrets import check_secret
+from gitfleet.load.sops_files import check_encrypted, read_sops_file
 from gitfleet.load.unsupported import report_unsupported
 from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, byte_position, parse_documents
 from gitfleet.model.cluster import Cluster
@@ -36,6 +37,7 @@ from gitfleet.model.rebalancer import Rebalancer
 from gitfleet.model.resource import Fleet, FleetSettings, Template
 from gitfleet.model.scope import group_of, is_namespaced
 from gitfleet.model.source import SourcePos
+from gitfleet.sops.format import METADATA_KEY, SopsSource, is_sops_document
 
 if TYPE_CHECKING:  # imported where a .j2 file is rendered: it pulls in difflib
     from gitfleet.load.lines import LineMap
@@ -147,6 +149,7 @@ class _PendingTemplate:
     pos: SourcePos
     jinja_source: str | None = None
     doc_index: int = 0
+    sops: SopsSource | None = None
 
 
 @dataclass
@@ -187,8 +190,10 @@ class _Loader:
             if is_jinja(path):
                 self.jinja_paths.append(path)
                 continue
-            for doc in expand_lists(self._parse(path, self.files[path])):
-                self._classify(doc.data, Reporter(path, doc.locator))
+            parsed = self._parse(path, self.files[path])
+            sops, parsed = read_sops_file(path, self.files[path], parsed, self._reporter(path))
+            for doc in expand_lists(parsed):
+                self._classify(doc.data, Reporter(path, doc.locator), sops=sops)
         if self.whole_repo and FLEET_FILE not in self.files:
             # A fleet.yaml further down says where the fleet repo is: this is a folder above it.
             nested = [p.removesuffix(FLEET_FILE).rstrip("/") for p in chosen if p.endswith("/" + FLEET_FILE)]
@@ -267,7 +272,8 @@ class _Loader:
 
     # -- classification ----------------------------------------------------
 
-    def _classify(self, data: Any, report: Reporter, jinja: tuple[str, int] | None = None) -> None:
+    def _classify(self, data: Any, report: Reporter, jinja: tuple[str, int] | None = None,
+                  sops: SopsSource | None = None) -> None:
         self.reports.append(report)
         if not isinstance(data, dict):
             report.error((), "document is not a mapping: every document must be a Kubernetes object "
@@ -279,6 +285,14 @@ class _Loader:
             report.error((), f"{' and '.join(missing)} missing: every document must be a Kubernetes object "
                          "with apiVersion and kind")
             return
+        if jinja is not None and is_sops_document(data):
+            report.error((METADATA_KEY,), "a .j2 file cannot be SOPS-encrypted: sops's MAC covers the text as "
+                         "encrypted, which Jinja2 would change")
+            return
+        if sops is not None:
+            check_encrypted(data, report)
+            if report.has_errors:
+                return
         if not _valid_type(api_version, kind, report):
             return
         group = group_of(api_version)
@@ -287,6 +301,10 @@ class _Loader:
         typo = None if karmada_kind else misspelling(group, kind)
         if karmada_kind or typo is not None or is_karmada_group(group) or group == GITFLEET_GROUP:
             self.fleet_documents += 1
+            if sops is not None:
+                report.error(("kind",), f"{kind} in a SOPS-encrypted file: only resource templates may be "
+                             "encrypted; write inventory, policies and fleet settings in clear")
+                return
         if karmada_kind and jinja is not None:
             report.error(("kind",), f"{kind} in a .j2 file: only resource templates may be Jinja2 "
                          "templates; write inventory and policies as plain YAML")
@@ -303,10 +321,11 @@ class _Loader:
         elif group == GITFLEET_GROUP:
             report.error(("kind",), f"{kind} belongs in {FLEET_FILE} at the root of the repository")
         else:
-            check_secret(data, report)
+            check_secret(data, report, encrypted=sops is not None)
             line, col = report.position()
             source, index = jinja if jinja is not None else (None, 0)
-            self.pending.append(_PendingTemplate(data, report, SourcePos(report.path, line, col), source, index))
+            self.pending.append(_PendingTemplate(data, report, SourcePos(report.path, line, col), source, index,
+                                                 sops))
 
     def _karmada_object(self, data: dict[str, Any], kind: str, report: Reporter) -> None:
         schema_name = schema.KIND_SCHEMAS.get((data["apiVersion"], kind))
@@ -500,6 +519,7 @@ class _Loader:
             pos=item.pos,
             jinja_source=item.jinja_source,
             doc_index=item.doc_index,
+            sops=item.sops,
         )
 
     # -- cross-document checks ---------------------------------------------

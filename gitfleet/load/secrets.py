@@ -30,6 +30,7 @@ from gitfleet.load.kinds import _shared_letters_ratio
 from gitfleet.load.report import Reporter
 from gitfleet.load.yamlio import JsonPath
 from gitfleet.model.scope import group_of
+from gitfleet.sops.format import looks_encrypted
 
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _CONFIG_KEY_MAX = 253
@@ -72,8 +73,10 @@ def _looks_like_secret(kind: str) -> bool:
     return bool(difflib.get_close_matches(kind, ["Secret"], 1, 0.8))
 
 
-def check_secret(doc: dict[str, Any], report: Reporter) -> None:
-    """Errors of a ``v1 Secret`` (and of core look-alikes); other documents pass."""
+def check_secret(doc: dict[str, Any], report: Reporter, *, encrypted: bool = False) -> None:
+    """Errors of a ``v1 Secret`` (and of core look-alikes); other documents pass. With
+    ``encrypted`` (a SOPS file read without its key) an ``ENC[...]`` value stands for a
+    value that is checked once decrypted (:mod:`gitfleet.load.sops_files`)."""
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str) or group_of(api_version) != "":
         return
@@ -98,6 +101,8 @@ def check_secret(doc: dict[str, Any], report: Reporter) -> None:
             problem = _key_problem(key)
             if problem is not None:
                 _error(report, where, f"a key of Secret {field} {problem} (the key is not shown)")
+            if encrypted and looks_encrypted(value):
+                continue
             if not isinstance(value, str):
                 shape = "null" if value is None else "a map or a list" if isinstance(value, (dict, list)) else (
                     f"{_SCALARS.get(type(value), 'another type')}; quote it")

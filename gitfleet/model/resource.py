@@ -12,6 +12,7 @@ from gitfleet.model.keys import ResourceId
 from gitfleet.model.policy import OverridePolicy, PropagationPolicy
 from gitfleet.model.rebalancer import Rebalancer
 from gitfleet.model.source import UNKNOWN, SourcePos
+from gitfleet.sops.format import SopsSource
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,9 @@ class Template:
     cluster of the inventory, which fixes its identity). ``namespace`` has been
     defaulted to ``default`` for namespaced kinds. For a ``.j2`` file, ``jinja_source``
     holds the file's text and ``doc_index`` which of its documents this is, so the
-    template can be rendered again per target cluster.
+    template can be rendered again per target cluster. ``sops`` is set when the file is
+    SOPS-encrypted: ``obj`` then holds the encrypted values as their ``ENC[...]`` strings,
+    decrypted only where the template is applied (:mod:`gitfleet.sops.apply`).
     """
 
     id: ResourceId
@@ -30,6 +33,7 @@ class Template:
     pos: SourcePos = UNKNOWN
     jinja_source: str | None = None
     doc_index: int = 0
+    sops: SopsSource | None = None
 
     @property
     def key(self) -> str:
