@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gitfleet.apply.engine import ApplyOptions
-from gitfleet.apply.result import FleetResult
+from gitfleet.apply.result import ClusterResult, FleetResult
 from gitfleet.apply.session import run_apply
 from gitfleet.model.plan import Plan
 from gitfleet.service.members import Connection, Members, connected, select_members
@@ -15,6 +15,7 @@ from gitfleet.service.planning import Planned, plan_files, relocate_warnings
 from gitfleet.service.recall import memory_of
 from gitfleet.service.recording import StatusTree, read_status
 from gitfleet.service.source import SourceRevision, read_repo
+from gitfleet.service.sops import decrypt_for_apply
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,15 @@ def apply_planned(planned: Planned, members: Members, connection: Connection, pr
     first = sorted(purged_directly(planned.plan) & set(members.names))
     order = [tuple(first), tuple(n for n in members.names if n not in first)]
     result = FleetResult()
+    ready = decrypt_for_apply(planned, members.names)  # SOPS values in clear only from here on
+    order = [tuple(n for n in names if n not in ready.failed) for names in order]
+    result.clusters.update({n: ClusterResult(n, error=e) for n, e in ready.failed.items()})
     with connected(planned.fleet, members.names, connection) as clients:
         for names in order:
             if names:
-                step = run_apply(planned.plan, planned.fleet.settings, clients, previous, options, only=names)
+                step = run_apply(ready.plan, planned.fleet.settings, clients, previous, options, only=names)
                 result.clusters.update(step.clusters)
-    return result.redacted(planned.redactor.text)
+    return result.redacted(ready.redactor.text)
 
 
 def purged_directly(plan: Plan) -> frozenset[str]:
@@ -85,6 +89,9 @@ def live_diff_planned(planned: Planned, members: Members, connection: Connection
     """What an apply would change on the live members (server-side dry run)."""
     from gitfleet.apply.livediff import live_diff
 
+    ready = decrypt_for_apply(planned, members.names)
     with connected(planned.fleet, members.names, connection) as clients:
-        result = live_diff(planned.plan, planned.fleet.settings, clients, previous, only=members.names)
-    return result.redacted(planned.redactor.text)
+        result = live_diff(ready.plan, planned.fleet.settings, clients, previous,
+                           only=[n for n in members.names if n not in ready.failed])
+    result.clusters.update({n: ClusterResult(n, error=e) for n, e in ready.failed.items()})
+    return result.redacted(ready.redactor.text)
