@@ -25,6 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings as errors: exit 1 when there is any (for CI)")
+    parser.add_argument("--age-key-file", metavar="PATH",
+                        help="age key for SOPS files (default: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, sops's key file); "
+                        "with a key, SOPS files are decrypted and their content validated too")
     add_output_argument(parser, tuple(FORMATTERS), "text", "report format")
     parser.set_defaults(func=run)
 
@@ -50,12 +53,28 @@ def _json(report: dict[str, Any]) -> str:
 FORMATTERS = {"text": _text, "json": _json}
 
 
+def _decrypted_problems(files: Any, key_file: str | None) -> list[Any]:
+    """SOPS files decrypted with the key, when there is one, and validated in clear."""
+    from gitfleet.errors import UsageError
+    from gitfleet.load.sops_files import decrypted_problems
+    from gitfleet.sops.format import SopsError
+    from gitfleet.sops.keys import load_identities
+
+    try:
+        identities = load_identities(key_file)
+    except SopsError as exc:
+        raise UsageError(exc.message) from None
+    return decrypted_problems(files, identities)
+
+
 def run(args: argparse.Namespace) -> int:
     from gitfleet.service.planning import validate
     from gitfleet.service.source import read_repo
 
     revision = read_repo(args.repo, args.rev, git=False)
     problems = validate(revision)
+    if not any(p.severity == "error" for p in problems):
+        problems = sorted(problems + _decrypted_problems(revision.files, args.age_key_file))
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     failed = bool(errors or (args.strict and warnings))

@@ -19,7 +19,7 @@ from gitfleet.errors import GitfleetError, InputError, UsageError
 LONG_LIVED = frozenset({"run", "agent", "clusters"})  # verbs whose process keeps running
 COMMANDS = (
     "cmd_validate", "cmd_render", "cmd_explain", "cmd_diff", "cmd_status",
-    "cmd_apply", "cmd_drift", "cmd_clusters", "cmd_run", "cmd_agent",
+    "cmd_apply", "cmd_drift", "cmd_clusters", "cmd_run", "cmd_agent", "cmd_secrets",
 )
 # The top-level options that take no value and show no verb list; ``-vv`` and unique
 # prefixes (``--verb``) are accepted too, as argparse does. Anything else before the verb

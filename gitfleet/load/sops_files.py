@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gitfleet.errors import Problem
+from gitfleet.errors import PositionedError, Problem
 from gitfleet.load.discover import is_jinja
 from gitfleet.load.report import Reporter
 from gitfleet.load.secrets import check_secret
-from gitfleet.load.yamlio import JsonPath, Locator, ParsedDocument, parse_documents
+from gitfleet.load.yamlio import JsonPath, ParsedDocument, parse_documents
 from gitfleet.sops.decrypt import decrypt_text
 from gitfleet.sops.format import (
     METADATA_KEY,
@@ -82,29 +82,31 @@ def check_encrypted(doc: Mapping[str, Any], report: Reporter) -> None:
             _at(report, where, f"SOPS file: {exc.message}")
 
 
-def decrypted_problems(files: Mapping[str, bytes], sources: Sequence[SopsSource],
-                       identities: Sequence[Any]) -> list[Problem]:
-    """With the age key: each SOPS file decrypted (MAC checked) and its Secrets
-    validated in clear. Without a key there is nothing to add."""
+def decrypted_problems(files: Mapping[str, bytes], identities: Sequence[Any]) -> list[Problem]:
+    """With the age key: every SOPS file of ``files`` decrypted (MAC checked) and its
+    Secrets validated in clear. Without a key there is nothing to add."""
     problems: list[Problem] = []
     if not identities:
         return problems
-    seen: set[str] = set()
-    for source in sources:
-        if source.path in seen:
+    for path in sorted(files):
+        if not path.endswith((".yaml", ".yml")) or b"sops" not in files[path]:
             continue
-        seen.add(source.path)
         try:
-            decrypted = decrypt_text(source.text, identities)
-        except SopsError as exc:
-            docs = parse_documents(files[source.path], source.path) if source.path in files else ()
-            locator = docs[0].locator if docs else Locator(None)
-            line, col = locator.locate(exc.where)
-            problems.append(Problem(source.path, line, col, f"SOPS file cannot be decrypted: {exc.message}"))
+            docs = parse_documents(files[path], path)
+        except PositionedError:
+            continue  # the loader reports it
+        if not docs or not is_sops_document(docs[0].data):
             continue
-        docs = parse_documents(files[source.path], source.path) if source.path in files else ()
+        try:
+            decrypted = decrypt_text(files[path].decode("utf-8-sig"), identities)
+        except (SopsError, UnicodeDecodeError) as exc:
+            where = exc.where if isinstance(exc, SopsError) else ()
+            message = exc.message if isinstance(exc, SopsError) else "not UTF-8"
+            line, col = docs[0].locator.locate(where)
+            problems.append(Problem(path, line, col, f"SOPS file cannot be decrypted: {message}"))
+            continue
         for doc, clear in zip(docs, decrypted.documents):
-            report = Reporter(source.path, doc.locator)
+            report = Reporter(path, doc.locator)
             check_secret(clear, report)
             problems.extend(report.problems)
     return sorted(problems)
