@@ -14,8 +14,8 @@ from gitfleet.service.members import Connection, Members, connected, select_memb
 from gitfleet.service.planning import Planned, plan_files, relocate_warnings
 from gitfleet.service.recall import memory_of
 from gitfleet.service.recording import StatusTree, read_status
-from gitfleet.service.source import SourceRevision, read_repo
 from gitfleet.service.sops import decrypt_for_apply
+from gitfleet.service.source import SourceRevision, read_repo
 
 
 @dataclass(frozen=True)
