@@ -49,9 +49,11 @@ def test_run_config_validates_and_listens_on_the_probed_port() -> None:
     assert container["args"] == ["run", "--config", f"{mount}/run.yaml"]
 
 
-def test_rbac_grants_only_reading_secrets() -> None:
+def test_rbac_grants_only_reading_secrets_and_keeping_leases() -> None:
     role, binding = _one("Role"), _one("RoleBinding")
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]},
+                             {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                              "verbs": ["get", "list", "create", "update"]}]
     account = _one("ServiceAccount")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["metadata"]["name"],
                                     "namespace": account["metadata"]["namespace"]}]
@@ -68,3 +70,14 @@ def test_an_api_server_accepts_the_manifests(kube: dict[str, KubeClient]) -> Non
         if manifest["kind"] != "Namespace":
             answer = client.apply(manifest, dry_run=True)
             assert answer["metadata"]["name"] == manifest["metadata"]["name"]
+
+
+def test_several_replicas_share_through_leases_in_their_namespace() -> None:
+    config = parse_config(yaml.safe_load(_one("ConfigMap")["data"]["run.yaml"]), "deploy/configmap.yaml",
+                          environ={"POD_NAME": "gitfleet-abc"})
+    deployment = _one("Deployment")
+    assert deployment["spec"]["replicas"] > 1
+    assert config.sharding is not None and config.sharding.identity == "gitfleet-abc"
+    assert config.sharding.namespace == _one("Role")["metadata"]["namespace"]
+    env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}} in env
