@@ -44,6 +44,7 @@ from gitfleet.status.layout import (
 if TYPE_CHECKING:
     from gitfleet.git.source import GitSource
     from gitfleet.kube.client import KubeClient
+    from gitfleet.service.sops import ForApply
 
 log = logging.getLogger(__name__)
 AGENTS_SUFFIX = "-agents"
@@ -231,9 +232,22 @@ def _apply(memory: AgentMemory, settings: AgentSettings, client: KubeClient,
     assert memory.plan is not None and memory.fleet is not None
     previous = {status_path(settings.cluster): memory.report} if memory.report else {}
     options = options or ApplyOptions(dry_run=settings.dry_run)
-    result: FleetResult = run_apply(memory.plan, memory.fleet.settings, {settings.cluster: client}, previous, options,
+    ready = decrypt(memory.fleet, memory.plan, memory.redactor, settings.cluster)
+    memory.redactor = ready.redactor
+    if settings.cluster in ready.failed:
+        return ClusterResult(settings.cluster, error=ready.failed[settings.cluster])
+    result: FleetResult = run_apply(ready.plan, memory.fleet.settings, {settings.cluster: client}, previous, options,
                                     only=[settings.cluster])
-    return result.redacted(memory.redactor.text).clusters[settings.cluster]
+    return result.redacted(ready.redactor.text).clusters[settings.cluster]
+
+
+def decrypt(fleet: Fleet, plan: Plan, redactor: Redactor, cluster: str) -> ForApply:
+    """The member's plan with its SOPS values in clear, as every apply gets it
+    (:func:`gitfleet.service.sops.decrypt_for_apply`, the one place they are decrypted)."""
+    from gitfleet.service.planning import Planned
+    from gitfleet.service.sops import decrypt_for_apply
+
+    return decrypt_for_apply(Planned(fleet, plan, None, "recorded", redactor=redactor), [cluster])
 
 
 def _capacity(client: KubeClient) -> ResourceSummary | None:
@@ -301,9 +315,14 @@ def apply_recorded(source: GitSource, branch: str, members: Iterable[str],
         if client is None or isinstance(client, Exception):
             problems.append(f"{member}: {redactor.text(str(client or 'no client'))}")
             continue
-        run = run_apply(plan, fleet.settings, {member: client},
-                        {status_path(member): previous} if previous else {}, options, only=[member])
-        result = run.redacted(redactor.text).clusters[member]
+        ready = decrypt(fleet, plan, redactor, member)
+        redactor = ready.redactor
+        if member in ready.failed:
+            result = ClusterResult(member, error=ready.failed[member])
+        else:
+            run = run_apply(ready.plan, fleet.settings, {member: client},
+                            {status_path(member): previous} if previous else {}, options, only=[member])
+            result = run.redacted(ready.redactor.text).clusters[member]
         results.clusters[member] = result
         reports[status_path(member)] = member_report(member, plan, fleet, source_sha, result, previous, redactor)
     return results, reports, problems
