@@ -189,10 +189,14 @@ def read_paths(repo: RepoLike, tip: StatusTip, paths: Iterable[str]) -> dict[str
     """The files at ``paths`` of ``tip``'s tree (a missing path is left out): a few
     files of a large render, without reading the rest."""
     r, _, _ = _unwrap(repo)
+    return _blobs_at(r, tip.tree, paths)
+
+
+def _blobs_at(r: pygit2.Repository, tree: pygit2.Tree, paths: Iterable[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for path in paths:
         try:
-            entry = tip.tree[path]
+            entry = tree[path]
         except KeyError:
             continue
         if entry.type_str == "blob":
@@ -470,12 +474,4 @@ def report_files(repo: RepoLike, sha: str, cluster: str) -> dict[str, bytes]:
     r, _, _ = _unwrap(repo)
     commit = r[sha]
     assert isinstance(commit, pygit2.Commit)
-    out: dict[str, bytes] = {}
-    for path in (f"{STATUS_DIR}/{cluster}.yaml", f"{STATUS_DIR}/clusters/{cluster}.yaml"):
-        try:
-            entry = commit.tree[path]
-        except KeyError:
-            continue
-        if entry.type_str == "blob":
-            out[path] = blob_data(r, entry.id)
-    return out
+    return _blobs_at(r, commit.tree, (f"{STATUS_DIR}/{cluster}.yaml", f"{STATUS_DIR}/clusters/{cluster}.yaml"))

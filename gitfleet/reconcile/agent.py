@@ -10,11 +10,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from gitfleet.errors import GitfleetError
-from gitfleet.reconcile.config import ConfigFileError, default_listen, problems
+from gitfleet.reconcile.config import ConfigFileError, default_listen, problems, read_config_document
 from gitfleet.reconcile.cycle import Health
 from gitfleet.reconcile.http import serve
 from gitfleet.reconcile.logfmt import REDACTION
@@ -38,25 +37,16 @@ class AgentConfig:
 def load_agent_config(path: str | None, overrides: dict[str, Any]) -> AgentConfig:
     """The agent's configuration: the file (checked against ``agent-config.json``), then
     the command line's values over it. Raises :class:`ConfigFileError`."""
-    from gitfleet.load.yamlio import parse_documents
     from gitfleet.model.duration import seconds
 
     data: dict[str, Any] = {}
     where = path or "command line"
     if path is not None:
-        try:
-            raw = Path(path).read_bytes()
-        except OSError as err:
-            raise ConfigFileError(f"{path}: cannot read the agent config: {err.strerror or err}") from None
-        try:
-            docs = parse_documents(raw, path)
-        except GitfleetError as err:
-            raise ConfigFileError(str(err)) from None
-        if docs:
-            found = problems(docs[0].data, path, docs[0].locator, schema=SCHEMA)
-            if found:
-                raise ConfigFileError("\n".join(found))
-            data = dict(docs[0].data or {})
+        raw, locator = read_config_document(path, "agent config")
+        found = problems(raw, path, locator, schema=SCHEMA)
+        if found:
+            raise ConfigFileError("\n".join(found))
+        data = dict(raw or {})
     data.update({k: v for k, v in overrides.items() if v is not None})
     found = problems(data, where, None, schema=SCHEMA)
     if found:

@@ -144,15 +144,14 @@ def _sharding(raw: Any, where: str, locator: Locator | None, environ: Mapping[st
                          lease_duration=duration, renew_interval=renew)
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read and validate the configuration file at ``path``. A relative ``repo`` or
-    ``kubeconfig`` is taken relative to the file's folder, so the file means the same
-    from any working directory."""
+def read_config_document(path: str | Path, what: str) -> tuple[Any, Locator | None]:
+    """The one YAML document of the config file at ``path`` with its positions (None, None
+    for an empty file); :class:`ConfigFileError` at ``path:line:col`` otherwise."""
     where = str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as err:
-        raise ConfigFileError(f"{where}: cannot read the run config: {err.strerror or err}") from None
+        raise ConfigFileError(f"{where}: cannot read the {what}: {err.strerror or err}") from None
     try:
         docs = parse_documents(raw, where)
     except PositionedError as err:
@@ -160,8 +159,16 @@ def load_config(path: str | Path) -> RunConfig:
                               f"{err.message.removeprefix('invalid YAML: ')}") from None
     if len(docs) > 1:
         line, col = docs[1].locator.start
-        raise ConfigFileError(f"{where}:{line}:{col}: the run config is one YAML document, found {len(docs)}")
-    data, locator = (docs[0].data, docs[0].locator) if docs else (None, None)
+        raise ConfigFileError(f"{where}:{line}:{col}: the {what} is one YAML document, found {len(docs)}")
+    return (docs[0].data, docs[0].locator) if docs else (None, None)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate the configuration file at ``path``. A relative ``repo`` or
+    ``kubeconfig`` is taken relative to the file's folder, so the file means the same
+    from any working directory."""
+    where = str(path)
+    data, locator = read_config_document(path, "run config")
     config = parse_config(data, where, locator=locator)
     base = Path(path).resolve().parent
     updates: dict[str, Any] = {}

@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from gitfleet.apply.engine import ApplyOptions
@@ -549,15 +547,9 @@ class Reconciler:
         """Identifies the cluster set: the clusters chosen and how they are reached."""
         h = hashlib.sha256()
         h.update("\0".join(desired.members.names).encode() + b"\n")
-        h.update(f"{self.config.management_context}\n".encode())
         if self.shards is not None:  # a member handed over to this replica is due at once
             h.update(",".join(sorted(self.shards.owned(desired.members.push))).encode() + b"\n")
-        path = self.config.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-        for one in path.split(os.pathsep):
-            try:
-                h.update(Path(one).read_bytes())
-            except OSError:
-                h.update(b"-")
+        self.watch.clients.connection.digest_into(h)
         return h.hexdigest()
 
     def _due(self, desired: Desired) -> tuple[str, ...]:

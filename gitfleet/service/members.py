@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import UsageError
 from gitfleet.kube.settings import ClientSettings
@@ -37,6 +37,18 @@ class Connection:
     kubeconfig: str | None = None
     management_context: str | None = None
     settings: ClientSettings = field(default_factory=ClientSettings)
+
+    def digest_into(self, h: Any) -> None:
+        """Feed what identifies how the members are reached (the management context and
+        the kubeconfig files' contents) into the hash ``h``: a changed kubeconfig is a
+        changed cluster set."""
+        h.update(f"{self.management_context}\n".encode())
+        path = self.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+        for one in path.split(os.pathsep):
+            try:
+                h.update(Path(one).read_bytes())
+            except OSError:
+                h.update(b"-")
 
     def check(self) -> None:
         """An explicit kubeconfig that cannot be read is a usage error in every verb (the

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitfleet.health import observe
@@ -68,13 +66,7 @@ class MemberClients:
         for name in names:
             cluster = known.get(name)
             h.update(repr((cluster.api_endpoint, cluster.secret_ref) if cluster else None).encode())
-        h.update(f"{self.connection.management_context}\n".encode())
-        path = self.connection.kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
-        for one in path.split(os.pathsep):
-            try:
-                h.update(Path(one).read_bytes())
-            except OSError:
-                h.update(b"-")
+        self.connection.digest_into(h)
         return h.hexdigest()
 
     def close(self) -> None:
