@@ -30,7 +30,7 @@ from gitfleet.load.kinds import _shared_letters_ratio
 from gitfleet.load.report import Reporter
 from gitfleet.load.yamlio import JsonPath
 from gitfleet.model.scope import group_of
-from gitfleet.sops.format import looks_encrypted
+from gitfleet.sops.format import SopsError, looks_encrypted, parse_enc
 
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _CONFIG_KEY_MAX = 253
@@ -61,6 +61,15 @@ def _decoded_size(value: str) -> int | None:
         return len(base64.b64decode(value.replace("\n", "").replace("\r", ""), validate=True))
     except (binascii.Error, ValueError):
         return None
+
+
+def _encrypted_size(value: str) -> int:
+    """The clear size of an ``ENC[...]`` value (AES-GCM keeps the length), so the 1 MiB
+    bound holds offline too; a malformed one is reported by the SOPS checks."""
+    try:
+        return len(parse_enc(value).data)
+    except SopsError:
+        return 0
 
 
 def _looks_like_secret(kind: str) -> bool:
@@ -102,6 +111,8 @@ def check_secret(doc: dict[str, Any], report: Reporter, *, encrypted: bool = Fal
             if problem is not None:
                 _error(report, where, f"a key of Secret {field} {problem} (the key is not shown)")
             if encrypted and looks_encrypted(value):
+                # data holds base64 text, which decodes to three quarters of its length
+                size += _encrypted_size(value) * (3 if field == "data" else 4) // 4
                 continue
             if not isinstance(value, str):
                 shape = "null" if value is None else "a map or a list" if isinstance(value, (dict, list)) else (
