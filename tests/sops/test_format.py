@@ -126,8 +126,9 @@ def test_file_round_trip_keeps_order_and_comments(rule: str, pattern: str, clear
 @settings(max_examples=40, deadline=None)
 @given(values=st.dictionaries(st.from_regex(r"[a-zA-Z0-9_.-]{1,12}", fullmatch=True), _VALUES, max_size=6))
 def test_whole_file_round_trip(values: dict[str, Any]) -> None:
-    from ruamel.yaml import YAML
     import io
+
+    from ruamel.yaml import YAML
 
     buf = io.StringIO()
     YAML(typ="rt").dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": values}, buf)

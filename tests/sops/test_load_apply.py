@@ -11,10 +11,10 @@ from gitfleet.errors import InputError
 from gitfleet.load.loader import load_fleet, validate_files
 from gitfleet.load.sops_files import decrypted_problems
 from gitfleet.plan.build import build_plan
-from gitfleet.status.secrets import mask_plan
 from gitfleet.sops.apply import Decryptor
 from gitfleet.sops.encrypt import encrypt_text
 from gitfleet.sops.format import SopsError
+from gitfleet.status.secrets import mask_plan
 from tests.sops.sopsdata import AGE_RECIPIENT, OTHER_IDENTITY, identity
 
 CLUSTERS = {
