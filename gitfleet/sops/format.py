@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import re2
-
 METADATA_KEY = "sops"
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
 TYPES = ("str", "int", "float", "bool", "bytes", "time")
@@ -140,6 +138,8 @@ class SopsMetadata:
 
 
 def _compile(pattern: str, where: Where) -> Any:
+    import re2  # only files with a regex rule need it
+
     options = re2.Options()
     options.log_errors = False
     try:
