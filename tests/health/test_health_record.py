@@ -71,7 +71,7 @@ def test_other_status_files_are_not_read() -> None:
     assert read_health({"status/member1.yaml": b"not: [health", "state/fleet.yaml": b"version: 1\n"}) == {}
 
 
-def test_status_report_ignores_the_health_folder() -> None:
+def test_status_report_shows_health_and_names_a_hostile_health_file_as_a_problem() -> None:
     files = {
         "placements.yaml": b"- resource: v1/ConfigMap/shop/a\n  policy: null\n  clusters:\n  - name: member1\n"
                            b"    replicas: null\n",
@@ -81,4 +81,9 @@ def test_status_report_ignores_the_health_folder() -> None:
     }
     report = build_report("gitfleet/status", "a" * 40, "b" * 40, 0, files)
     assert report.clusters == {"member1": {"cluster": "member1", "state": "Applied"}}
-    assert report.departed == () and report.problems == ()
+    assert report.departed == ()
+    assert len(report.problems) == 1 and report.problems[0].startswith("status/clusters/member2.yaml:2:1: invalid YAML")
+    assert report.health == {}  # not half a health table
+    files.pop("status/clusters/member2.yaml")
+    report = build_report("gitfleet/status", "a" * 40, "b" * 40, 0, files)
+    assert report.problems == () and set(report.health) == {"member1"}

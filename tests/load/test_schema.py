@@ -18,7 +18,7 @@ FILES = sorted(p.name for p in SCHEMA_DIR.glob("*.json"))
 
 
 # run-config.json describes `gitfleet run --config`, read by gitfleet.reconcile, not the loader.
-OTHER_SCHEMAS = {"run-config.json"}
+OTHER_SCHEMAS = {"run-config.json", "agent-config.json"}
 
 
 def test_every_schema_file_is_known_to_the_loader() -> None:
