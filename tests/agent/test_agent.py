@@ -5,6 +5,7 @@ reconciler is not involved: the member converges from its agent alone."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -96,8 +97,12 @@ def fleet(tmp_path: Path) -> Iterator[tuple[Fleet, str]]:
         yield made, f"{base}/fleet.git"
 
 
+AGE_KEY = Path(__file__).resolve().parent / "data" / "sample-age.key"  # the sample repo's published key
+SECRET_PATH = "/api/v1/namespaces/shop/secrets/staging-db"
+
+
 def agent_once(url: str, member: LocalClusters, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITFLEET_CACHE": str(tmp_path / "agent-cache")}
+    env = {**os.environ, "GITFLEET_CACHE": str(tmp_path / "agent-cache"), "SOPS_AGE_KEY_FILE": str(AGE_KEY)}
     return cli("agent", "--cluster", MEMBER, "--repo", url, "--kubeconfig", str(member.kubeconfig), "--once",
                env=env)
 
@@ -107,6 +112,14 @@ def live(client: KubeClient, path: str) -> dict[str, object] | None:
         return client.request("GET", path, what="get")  # type: ignore[no-any-return]
     except NotFound:
         return None
+
+
+def blobs(repo: pygit2.Repository, tree: pygit2.Tree) -> Iterator[bytes]:
+    for entry in tree:
+        if isinstance(entry, pygit2.Tree):
+            yield from blobs(repo, entry)
+        elif isinstance(entry, pygit2.Blob):
+            yield entry.data
 
 
 def staging_objects(fleet: Fleet) -> list[str]:
@@ -134,6 +147,13 @@ def test_the_pull_member_converges_from_its_agent_alone(
     assert out.returncode == 0 and out.stdout.startswith("applied"), out.stdout + out.stderr
     namespaces = client.request("GET", "/api/v1/namespaces", what="list")
     assert any(ns["metadata"]["name"] == "shop" for ns in namespaces["items"]), namespaces
+    # The SOPS Secret holds the decrypted value live, and nothing in clear left the member.
+    secret = live(client, SECRET_PATH)
+    assert secret is not None
+    assert base64.b64decode(secret["data"]["password"]).decode() == "s4mple-staging-pa55word"  # type: ignore[index]
+    assert "s4mple" not in out.stdout + out.stderr
+    for ref in repo.bare.references:  # main, the status branch, the agent's report branch
+        assert not any(b"s4mple" in blob for blob in blobs(repo.bare, repo.bare.references[ref].peel(pygit2.Tree))), ref
     # The report is on the agent's own branch on the remote, and `gitfleet status` shows it.
     assert repo.bare.references.get(f"refs/heads/{REPORT_BRANCH}") is not None
     clone = tmp_path / "clone"
