@@ -76,11 +76,12 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, seconds: 
 
 
 @contextmanager
-def git_daemon(base: Path, lifetime: int = 300) -> Iterator[str]:
+def git_daemon(base: Path, lifetime: int = 300, port: int | None = None) -> Iterator[str]:
     """``git daemon`` serving every repository below ``base`` (fetch and push) on a free
-    loopback port; yields the ``git://`` URL prefix. ``timeout`` kills it after
-    ``lifetime`` seconds even if the test process dies."""
-    port = free_port()
+    loopback port (or ``port``: a remote that comes back where it was); yields the
+    ``git://`` URL prefix. ``timeout`` kills it after ``lifetime`` seconds even if the
+    test process dies."""
+    port = port or free_port()
     proc = subprocess.Popen(
         ["timeout", str(lifetime), "git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
          "--listen=127.0.0.1", f"--port={port}", f"--base-path={base}", "--timeout=60", str(base)],
