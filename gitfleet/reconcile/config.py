@@ -25,6 +25,7 @@ from gitfleet.kube.settings import ClientSettings
 from gitfleet.load.yamlio import Locator, parse_documents
 from gitfleet.model.duration import seconds
 from gitfleet.model.shard import ShardSettings
+from gitfleet.reconcile.hooks import MAX_SECRET, WebhookSettings, secret_problem
 
 SCHEMA_FILE = "run-config.json"
 DEFAULT_INTERVAL = 60.0
@@ -55,6 +56,7 @@ class RunConfig:
     listen: str = DEFAULT_LISTEN
     client: ClientSettings = field(default_factory=ClientSettings)
     sharding: ShardSettings | None = None  # several replicas: Leases on the management cluster
+    webhook: WebhookSettings | None = None  # POST /hooks/git, with its secret
 
     @property
     def listen_address(self) -> tuple[str, int]:
@@ -94,9 +96,10 @@ def default_listen(environ: Mapping[str, str] = os.environ) -> str:
 
 
 def parse_config(data: Any, where: str = "run config", environ: Mapping[str, str] = os.environ,
-                 locator: Locator | None = None) -> RunConfig:
+                 locator: Locator | None = None, base: Path | None = None) -> RunConfig:
     """A :class:`RunConfig` from parsed YAML (``locator``: where its nodes are in
-    ``where``); raises :class:`ConfigFileError`."""
+    ``where``; ``base``: the folder a relative secret file is in, default the working
+    directory); raises :class:`ConfigFileError`."""
     found = problems(data, where, locator)
     if found:
         raise ConfigFileError("\n".join(found))
@@ -126,7 +129,31 @@ def parse_config(data: Any, where: str = "run config", environ: Mapping[str, str
             burst=int(client.get("burst", defaults.burst)),
         ),
         sharding=_sharding(data.get("sharding"), where, locator, environ),
+        webhook=_webhook(data.get("webhook"), where, locator, base),
     )
+
+
+def _webhook(raw: Any, where: str, locator: Locator | None, base: Path | None) -> WebhookSettings | None:
+    """The webhook's settings with the secret read now, so a missing or empty secret file
+    stops ``gitfleet run`` at start rather than refusing every hook later. The message
+    names the file, never what is in it."""
+    if raw is None:
+        return None
+    name = str(raw["secretFile"])
+    path = Path(name) if Path(name).is_absolute() or base is None else base / name
+    secret = b""
+    try:
+        with path.open("rb") as handle:  # bounded: the path could name a device
+            secret, problem = secret_problem(handle.read(MAX_SECRET + 1))
+    except OSError as err:
+        problem = f"cannot be read: {err.strerror or type(err).__name__}"
+    if problem is not None:
+        raise ConfigFileError(_at(where, locator, ("webhook", "secretFile"), f"the secret file {path} {problem}"))
+    listen = raw.get("listen")
+    if listen is not None and int(listen.rpartition(":")[2]) > 65535:
+        raise ConfigFileError(_at(where, locator, ("webhook", "listen"), f"port {listen.rpartition(':')[2]}"
+                                  " is above 65535"))
+    return WebhookSettings(secret=secret, secret_file=str(path), listen=listen)
 
 
 def _sharding(raw: Any, where: str, locator: Locator | None, environ: Mapping[str, str]) -> ShardSettings | None:
@@ -169,8 +196,8 @@ def load_config(path: str | Path) -> RunConfig:
     from any working directory."""
     where = str(path)
     data, locator = read_config_document(path, "run config")
-    config = parse_config(data, where, locator=locator)
     base = Path(path).resolve().parent
+    config = parse_config(data, where, locator=locator, base=base)
     updates: dict[str, Any] = {}
     if not is_remote_url(config.repo) and not Path(config.repo).is_absolute():
         updates["repo"] = os.path.normpath(base / config.repo)

@@ -11,6 +11,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from gitfleet.apply.result import ACTIONS, FleetResult
 from gitfleet.health import HEALTH_TAINTS
 from gitfleet.model.health import ClusterHealth
+from gitfleet.reconcile.hooks import RESULTS as WEBHOOK_RESULTS
 
 OUTCOMES = ("applied", "partial", "unchanged", "invalid", "error")
 OBSERVED_STATES = ("healthy", "unhealthy", "unreachable")
@@ -74,6 +75,14 @@ class ReconcileMetrics:
         self.estimator_age = Gauge("gitfleet_estimator_age_seconds",
                                    "Seconds since the member's live capacity was last read from its Nodes.",
                                    ["cluster"], registry=r)
+        self.webhooks = Counter("gitfleet_webhook_requests", "Requests to POST /hooks/git, by result: accepted"
+                                " (a cycle is due), unauthorized, too_large, ignored (a ping), bad_request.",
+                                ["result"], registry=r)
+        for result in WEBHOOK_RESULTS:
+            self.webhooks.labels(result)
+
+    def webhook(self, result: str) -> None:
+        self.webhooks.labels(result).inc()
 
     def source_failed(self, reason: str) -> None:
         self.fetch_failures.labels(reason).inc()
