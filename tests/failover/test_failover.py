@@ -112,15 +112,15 @@ def test_a_stopped_member_is_tainted_then_evicted_and_its_old_copy_pruned_after_
             spare = next(n for n in MEMBERS if n not in dup_before)
             survivors = [n for n in MEMBERS if n != down]
 
+            stopping = time.monotonic()  # /readyz fails from the SIGTERM on, before the process is gone
             members.stop_member(down)
-            stopped = time.monotonic()
             health = wait_for(f"{down} tainted on the status branch",
                               lambda: published.health(down) if published.health(down).get("taints") else None,
                               30, log)
             tainted = time.monotonic()
             assert {(t["key"], t["effect"]) for t in health["taints"]} == {
                 ("cluster.karmada.io/unreachable", "NoSchedule"), ("cluster.karmada.io/unreachable", "NoExecute")}
-            assert tainted - stopped >= 1.0  # two failed probes, one second apart
+            assert tainted - stopping >= 0.8  # two failed probes, a health interval (less its slack) apart
             # Nothing moves before the toleration (6 s) runs out.
             assert published.placement(web) == {n: 2 for n in MEMBERS}
 
