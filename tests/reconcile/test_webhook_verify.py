@@ -200,14 +200,14 @@ def test_the_secret_is_read_at_load_relative_to_the_config(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("webhook", "secret", "message"), [
-    ("  secretFile: hook-secret\n", b"", "run.yaml:4:3: at /webhook/secretFile: the secret file {tmp}/hook-secret"
-                                         " is empty"),
-    ("  secretFile: hook-secret\n", b"\n\n", "run.yaml:4:3: at /webhook/secretFile: the secret file"
-                                             " {tmp}/hook-secret is empty"),
-    ("  secretFile: hook-secret\n", None, "run.yaml:4:3: at /webhook/secretFile: the secret file {tmp}/hook-secret"
-                                          " cannot be read: No such file or directory"),
-    ("  secretFile: .\n", None, "run.yaml:4:3: at /webhook/secretFile: the secret file {tmp} cannot be read: Is a"
-                                " directory"),
+    ("  secretFile: hook-secret\n", b"", ("run.yaml:4:3: at /webhook/secretFile: the secret file {tmp}/hook-secret"
+                                         " is empty")),
+    ("  secretFile: hook-secret\n", b"\n\n", ("run.yaml:4:3: at /webhook/secretFile: the secret file"
+                                             " {tmp}/hook-secret is empty")),
+    ("  secretFile: hook-secret\n", None, ("run.yaml:4:3: at /webhook/secretFile: the secret file {tmp}/hook-secret"
+                                          " cannot be read: No such file or directory")),
+    ("  secretFile: .\n", None, ("run.yaml:4:3: at /webhook/secretFile: the secret file {tmp} cannot be read: Is a"
+                                " directory")),
     ("  listen: 0.0.0.0:9443\n", b"x", "run.yaml:3:1: at /webhook: 'secretFile' is a required property"),
     ("  secretFile: hook-secret\n  listen: '9443'\n", b"x", "run.yaml:5:3: at /webhook/listen: '9443' does not match"),
     ("  secretFile: hook-secret\n  listen: 0.0.0.0:99999\n", b"x",
