@@ -10,6 +10,8 @@ render before it is applied). Pure.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,22 +21,39 @@ from gitfleet.redaction import Redactor
 from gitfleet.status.layout import status_path as status_path  # noqa: PLC0414 - re-exported: the one path rule
 from gitfleet.status.report import align
 
+# Parsed status files by content: one apply reads each cluster's file several times
+# (its inventory for the requests, again for the record), and the file of a large
+# cluster lists thousands of keys.
+_PARSED: dict[bytes, dict[str, Any]] = {}
+_PARSED_SIZE = 64
+
 
 def read_status(files: Mapping[str, bytes], cluster: str) -> dict[str, Any]:
     """The parsed status file of ``cluster`` in a status tree (empty when absent or
     unreadable: it is a report, and a bad one must not stop an apply)."""
-    raw = files.get(status_path(cluster))
-    if not raw:
-        return {}
-    try:
-        docs = load_plain(raw.decode())
-    except Exception:  # noqa: BLE001 - see above
-        return {}
-    return docs[0] if docs and isinstance(docs[0], dict) else {}
+    return copy.deepcopy(dict(_parsed(files, cluster)))  # the caller's to change
 
 
 def inventory_keys(files: Mapping[str, bytes], cluster: str) -> set[str]:
-    return {str(k) for k in read_status(files, cluster).get("inventory") or ()}
+    return {str(k) for k in _parsed(files, cluster).get("inventory") or ()}
+
+
+def _parsed(files: Mapping[str, bytes], cluster: str) -> Mapping[str, Any]:
+    raw = files.get(status_path(cluster))
+    if not raw:
+        return {}
+    digest = hashlib.blake2b(raw, digest_size=20).digest()
+    doc = _PARSED.get(digest)
+    if doc is None:
+        try:
+            docs = load_plain(raw.decode())
+        except Exception:  # noqa: BLE001 - see read_status
+            return {}
+        doc = docs[0] if docs and isinstance(docs[0], dict) else {}
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[digest] = doc
+    return doc
 
 
 def cluster_status(

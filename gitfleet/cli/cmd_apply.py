@@ -86,6 +86,7 @@ FORMATTERS = {"text": _text, "json": _json}
 def run(args: argparse.Namespace) -> int:
     from gitfleet.apply.engine import ApplyOptions
     from gitfleet.service.applying import apply_planned, target
+    from gitfleet.service.memory import DiskMemory
     from gitfleet.service.recording import record_results
 
     recording = not args.dry_run and not args.no_status
@@ -95,11 +96,12 @@ def run(args: argparse.Namespace) -> int:
          "--branch names the status branch, and --no-status records nothing"),
     )
     link = connection(args)
+    memory = DiskMemory()  # a no-op apply takes its plan from what the last apply remembered
     chosen = target(args.repo, args.rev, args.cluster, args.branch, departed=True, keep_tree=recording,
-                    fresh=args.fresh, now=args.now)
+                    fresh=args.fresh, now=args.now, memory=memory)
     print_warnings(chosen.warnings)
     options = ApplyOptions(dry_run=args.dry_run, allow_mass_prune=args.allow_mass_prune)
-    result = apply_planned(chosen.planned, chosen.members, link, chosen.previous_files, options)
+    result = apply_planned(chosen.planned, chosen.members, link, chosen.previous_files, options, chosen.previous_keys)
     report: dict[str, Any] = {"result": result, "members": chosen.members}
     if recording:
         if chosen.revision.sha is None:
@@ -108,6 +110,6 @@ def run(args: argparse.Namespace) -> int:
             report["statusCommit"] = None
         else:
             report["statusCommit"], _ = record_results(chosen.revision, chosen.branch, chosen.planned, result,
-                                                       chosen.previous, args.push)
+                                                       chosen.previous, args.push, memory=memory)
     sys.stdout.write(FORMATTERS[args.output](report))
     return exitcodes.OK if result.ok else exitcodes.PARTIAL

@@ -4,18 +4,20 @@ record the results: the one path of ``apply``, ``drift``, ``diff --live`` and ``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitfleet.apply.engine import ApplyOptions
 from gitfleet.apply.result import ClusterResult, FleetResult
 from gitfleet.apply.session import run_apply
 from gitfleet.model.plan import Plan
 from gitfleet.service.members import Connection, Members, connected, select_members
-from gitfleet.service.planning import Planned, plan_files, relocate_warnings
+from gitfleet.service.memory import IN_PROCESS, DiskMemory
+from gitfleet.service.planning import Planned, plan_files, plan_remembered, relocate_warnings
 from gitfleet.service.recall import memory_of
-from gitfleet.service.recording import StatusTree, read_status
+from gitfleet.service.recording import StatusTree, read_status, read_status_lazily
 from gitfleet.service.sops import decrypt_for_apply
 from gitfleet.service.source import SourceRevision, read_repo
+from gitfleet.status.layout import manifest_keys
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,12 @@ class Target:
         return self.previous.files if self.previous is not None else {}
 
     @property
+    def previous_keys(self) -> Mapping[str, str] | None:
+        """The resource keys of the manifest files of :attr:`previous_files` known
+        without parsing them (:func:`gitfleet.status.layout.tree_keys`)."""
+        return self.previous.keys if self.previous is not None else None
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """The plan's warnings, naming files from REPO as the user named it."""
         shown = relocate_warnings(self.planned.plan.warnings, self.revision.files, self.revision.where)
@@ -41,22 +49,45 @@ class Target:
 
 
 def target(repo: str, rev: str | None, clusters: list[str] | None, branch: str | None = None, *,
-           departed: bool = False, keep_tree: bool = False, fresh: bool = False, now: str | None = None) -> Target:
+           departed: bool = False, keep_tree: bool = False, fresh: bool = False, now: str | None = None,
+           memory: DiskMemory | None = None) -> Target:
     """REPO at ``rev`` planned, and the members ``clusters`` names (default: every Push
-    member; with ``departed``, also those that left the inventory but are recorded)."""
+    member; with ``departed``, also those that left the inventory but are recorded).
+
+    With ``memory`` (not ``fresh``), a revision whose render the status branch tip
+    already holds, as an earlier apply remembered it, is neither loaded nor planned, and
+    the tip's files are read only as far as they are used: a ``gitfleet apply`` with
+    nothing to do costs a fraction of one that plans (:func:`plan_remembered`)."""
     revision = read_repo(repo, rev)
-    memory = memory_of(revision, branch, fresh=fresh, now=now)
-    planned = plan_files(revision.files, where=revision.where, keep_tree=keep_tree, memory=memory)
+    reused = plan_remembered(revision, branch, memory, now) if memory is not None and not fresh else None
+    if reused is not None:
+        planned, name = reused
+        previous = read_status_lazily(revision.git, name)
+        if previous is not None and previous.tree == planned.recorded_as:
+            # The tip's manifest files are this plan's render, path for path.
+            previous = replace(previous, keys=manifest_keys(planned.plan))
+            members = select_members(planned.fleet, clusters, previous.files, departed=departed)
+            return Target(revision, planned, name, previous, members)
+        # The branch moved since it was looked at: plan as if nothing were remembered.
+    plan_memory = memory_of(revision, branch, fresh=fresh, now=now)
+    planned = plan_files(revision.files, where=revision.where, keep_tree=keep_tree, memory=plan_memory,
+                         remember=memory is not None, tool=memory.tool if memory is not None else IN_PROCESS)
     name = branch or planned.fleet.settings.status_branch
     previous = read_status(revision.git, name)
+    if previous is not None and planned.tree is not None:
+        # A manifest file the new render writes unchanged needs no parsing for its key.
+        tree, old = planned.tree, previous.files
+        previous = replace(previous, keys={p: k for p, k in manifest_keys(planned.plan).items()
+                                           if (data := old.get(p)) is not None and data == tree.get(p)})
     members = select_members(planned.fleet, clusters, previous.files if previous else None, departed=departed)
     return Target(revision, planned, name, previous, members)
 
 
 def apply_planned(planned: Planned, members: Members, connection: Connection, previous: Mapping[str, bytes],
-                  options: ApplyOptions) -> FleetResult:
+                  options: ApplyOptions, known_keys: Mapping[str, str] | None = None) -> FleetResult:
     """Reconcile ``members`` with ``planned`` (``options.mode``: apply or drift); the
-    status tree ``previous`` is the inventory of what gitfleet applied before.
+    status tree ``previous`` is the inventory of what gitfleet applied before
+    (``known_keys``: the keys of its manifest files known without parsing them).
 
     A member a resource was evicted from with purge mode ``Directly`` is reconciled
     first, on its own, so its old copy is deleted before the replacements are created
@@ -71,7 +102,8 @@ def apply_planned(planned: Planned, members: Members, connection: Connection, pr
     with connected(planned.fleet, members.names, connection) as clients:
         for names in order:
             if names:
-                step = run_apply(ready.plan, planned.fleet.settings, clients, previous, options, only=names)
+                step = run_apply(ready.plan, planned.fleet.settings, clients, previous, options, only=names,
+                                 known=known_keys)
                 result.clusters.update(step.clusters)
     return result.redacted(ready.redactor.text)
 

@@ -6,6 +6,13 @@ in a cache folder outside the repository (``$GITFLEET_CACHE/render`` or
 ``~/.cache/gitfleet/render``), together with a fingerprint of gitfleet itself; ``gitfleet
 run`` keeps its last plan in process (:class:`InProcessMemory`). A missing, stale or
 damaged record only ever means a full render.
+
+``gitfleet apply`` keeps one more thing beside a record: the whole plan it applied
+(:class:`RememberedPlan`), whose manifests a next apply with nothing to do reuses
+instead of loading and planning the repository again (the status branch holds only
+digests of Secrets, so the plan cannot be read back from it). It holds nothing the
+record does not (the record's fleet holds every template as the repository does) and
+lives in the same private folder.
 """
 
 from __future__ import annotations
@@ -13,8 +20,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import sys
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,10 +33,24 @@ from gitfleet.plan.incremental import RenderRecord, decode_record, encode_record
 
 if TYPE_CHECKING:
     from gitfleet.git.source import GitSource
+    from gitfleet.model.plan import Plan
 
 log = logging.getLogger(__name__)
 RECORDS_KEPT = 4  # per repository: the newest few, so a revert or a second branch still hits
 IN_PROCESS = "in-process"  # the tool fingerprint of records that never leave the process
+PLAN_FORMAT = 1
+_PLAN_MAGIC = b"gitfleet applied plan\n"
+_DIGEST_SIZE = 32
+
+
+@dataclass(frozen=True)
+class RememberedPlan:
+    """A plan as ``gitfleet apply`` applied it, with what it was planned from: valid for
+    a render whose record has the same ``tool`` and ``sources`` and the same memory."""
+
+    tool: str
+    sources: Mapping[str, str]  # fleet file -> Git blob id (RenderRecord.sources)
+    plan: Plan  # without explanations: applying never reads them
 
 
 class RenderMemory(Protocol):
@@ -99,6 +123,25 @@ class DiskMemory:
     def remember(self, source: GitSource, key: str, record: RenderRecord) -> None:
         """Store ``record`` under ``key``, atomically (a reader sees a whole file or none);
         best effort: a cache that cannot be written costs the next render its speed only."""
+        self._store(source, f"{key}.record", encode_record(record))
+
+    def recall_plan(self, source: GitSource, key: str) -> RememberedPlan | None:
+        """The plan an apply remembered under ``key``; None when there is none, or it is
+        damaged or from another version."""
+        folder = _records_dir(source)
+        if folder is None:
+            return None
+        try:
+            data = (folder / f"{key}.plan").read_bytes()
+        except OSError:
+            return None
+        return decode_plan(data)
+
+    def remember_plan(self, source: GitSource, key: str, plan: RememberedPlan) -> None:
+        """Store ``plan`` under ``key`` (as :meth:`remember` stores a record)."""
+        self._store(source, f"{key}.plan", encode_plan(plan))
+
+    def _store(self, source: GitSource, name: str, data: bytes) -> None:
         folder = _records_dir(source)
         if folder is None:
             return
@@ -107,16 +150,41 @@ class DiskMemory:
             fd, tmp = tempfile.mkstemp(prefix=".record.", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as out:
-                    out.write(encode_record(record))
-                os.replace(tmp, folder / f"{key}.record")
+                    out.write(data)
+                os.replace(tmp, folder / name)
             finally:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
-            records = sorted(folder.glob("*.record"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for old in records[RECORDS_KEPT:]:
+            suffix = name[name.rindex("."):]
+            kept = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in kept[RECORDS_KEPT:]:
                 old.unlink(missing_ok=True)
         except OSError as exc:
             log.debug("could not remember the render in %s: %s", folder, exc)
+
+
+def encode_plan(plan: RememberedPlan) -> bytes:
+    """A remembered plan as bytes for a cache file: a header, a digest, then a pickle."""
+    body = pickle.dumps((PLAN_FORMAT, plan), protocol=pickle.HIGHEST_PROTOCOL)
+    return _PLAN_MAGIC + hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body
+
+
+def decode_plan(data: bytes) -> RememberedPlan | None:
+    """The plan in ``data``, or None when it is not one this version wrote whole."""
+    if not data.startswith(_PLAN_MAGIC):
+        return None
+    start = len(_PLAN_MAGIC)
+    digest, body = data[start:start + _DIGEST_SIZE], data[start + _DIGEST_SIZE:]
+    if hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() != digest:
+        return None
+    try:
+        # Our own file in the user's cache folder (made private); the digest catches damage.
+        version, plan = pickle.loads(body)
+    except Exception:  # noqa: BLE001 - any unreadable file is just a cache miss
+        return None
+    if version != PLAN_FORMAT or not isinstance(plan, RememberedPlan):
+        return None
+    return plan
 
 
 def tool_fingerprint() -> str:

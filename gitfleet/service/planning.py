@@ -29,12 +29,13 @@ from gitfleet.plan.incremental import (
     Increment,
     RenderRecord,
     apply_increment,
+    blob_id,
     patch_plan,
     render_full,
     try_increment,
 )
 from gitfleet.redaction import Redactor
-from gitfleet.service.memory import IN_PROCESS, RenderMemory
+from gitfleet.service.memory import IN_PROCESS, DiskMemory, RenderMemory
 from gitfleet.service.source import SourceRevision
 from gitfleet.status.layout import PLACEMENTS_FILE, plan_to_tree, status_branch_name
 from gitfleet.status.secrets import mask_plan
@@ -59,6 +60,9 @@ class Planned:
     replanned: frozenset[str] = frozenset()  # incremental: the resources planned again
     redactor: Redactor = field(default_factory=Redactor)  # hides the plan's Secret values in any text
     tree: Mapping[str, bytes] | None = None  # the masked status tree, when already built
+    # The tree id of a status commit whose rendered files are exactly this plan's render
+    # (a plan taken from what an apply remembered; empty when not known)
+    recorded_as: str = ""
 
     def status_tree(self) -> Mapping[str, bytes]:
         """The plan as the status branch holds it (Secret values masked)."""
@@ -72,12 +76,14 @@ def load(files: Mapping[str, bytes], where: str = "") -> Fleet:
 
 
 def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, where: str = "",
-               keep_tree: bool = False, remember: bool = False, memory: PlanMemory | None = None) -> Planned:
+               keep_tree: bool = False, remember: bool = False, memory: PlanMemory | None = None,
+               tool: str = IN_PROCESS) -> Planned:
     """Plan ``files``: from ``previous`` when only templates changed (the same plan a
     full render gives), else in full. ``keep_tree`` builds the masked status tree now
     (and keeps it up to date incrementally next time); ``remember`` keeps the record a
-    next increment starts from; ``memory`` is the state the decisions are remembered in
-    (None: a plan without memory). Raises ``InputError``."""
+    next increment starts from, made by ``tool`` (a :class:`RenderMemory`'s); ``memory``
+    is the state the decisions are remembered in (None: a plan without memory). Raises
+    ``InputError``."""
     with located(where):
         if previous is not None and previous.record is not None:
             outcome = try_increment(previous.record, files, previous.record.tool, memory)
@@ -102,7 +108,7 @@ def plan_files(files: Mapping[str, bytes], previous: Planned | None = None, *, w
         fleet = load_fleet(files)
         record: RenderRecord | None = None
         if remember:
-            plan, record = render_full(fleet, files, IN_PROCESS, memory)
+            plan, record = render_full(fleet, files, tool, memory)
         else:
             plan = build_plan(fleet, memory)
         tree = plan_to_tree(mask_plan(plan)) if keep_tree else None
@@ -176,6 +182,46 @@ def render_for_status(revision: SourceRevision, branch: str | None, memory: Rend
         reason += "; this render cannot be remembered (a warning names no fleet file)"
     return StatusRender(revision, branch or fleet.settings.status_branch, plan_to_tree(mask_plan(plan)),
                         plan.warnings, new_record, False, reason, plan=plan, fleet=fleet)
+
+
+def plan_remembered(revision: SourceRevision, branch: str | None, memory: DiskMemory,
+                    now: str | None = None) -> tuple[Planned, str] | None:
+    """``revision`` planned without loading or planning it, when the status branch
+    (``branch``, default fleet.yaml's) already holds its render: the tip's remembered
+    render is a fixed point of ``revision`` (no fleet file changed, the same gitfleet,
+    the memory that render left, nothing the clock or the observed members can change:
+    :func:`gitfleet.plan.incremental.try_increment` finds nothing to do) and an apply
+    remembered the plan it applied from the same sources. The plan, with its
+    ``recorded_as`` set to the tip's tree, and the branch name; None when any of this
+    does not hold (then plan in full, with the memory read from the branch)."""
+    from gitfleet.git.statusbranch import read_paths
+    from gitfleet.service.recall import clock, read_observed_at
+
+    files = revision.files
+    guess = branch or status_branch_name(files.get(FLEET_FILE))
+    tip, record, why = _remembered(revision, guess, memory)
+    if tip is None or record is None or record.state is None or revision.source is None:
+        log.info("planning in full: %s", why or "the remembered render has no memory")
+        return None
+    kept = memory.recall_plan(revision.git, tip.render_key)
+    if kept is None or kept.tool != memory.tool or kept.sources != record.sources:
+        log.info("planning in full: no plan remembered for the status branch tip")
+        return None
+    plan_memory = PlanMemory(record.state, clock(now), tip.sha, read_observed_at(revision.source, tip, record.state))
+    with located(revision.where):
+        outcome = try_increment(record, files, memory.tool, plan_memory)
+    if isinstance(outcome, Fallback):
+        log.info("planning in full: %s", outcome.reason)
+        return None
+    recorded = read_paths(revision.git, tip, [PLACEMENTS_FILE]).get(PLACEMENTS_FILE)
+    if (outcome.replanned or outcome.changes or outcome.cleared or outcome.record.sources != kept.sources
+            or recorded is None or blob_id(recorded) != blob_id(outcome.placements)
+            or (branch or outcome.fleet.settings.status_branch) != guess):
+        log.info("planning in full: the status branch tip does not hold this render")
+        return None
+    plan = kept.plan
+    return Planned(outcome.fleet, plan, outcome.record, "remembered", "", frozenset(), Redactor.from_plan(plan),
+                   recorded_as=str(tip.tree.id)), guess
 
 
 def _remembered(revision: SourceRevision, branch: str,

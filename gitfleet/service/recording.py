@@ -4,9 +4,9 @@ recorded never runs ahead of the clusters (see :func:`gitfleet.apply.session.sta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from gitfleet.errors import UsageError
 from gitfleet.git.source import GitSource
@@ -14,7 +14,7 @@ from gitfleet.git.statusbranch import RenderDelta, read_status_commit, read_stat
 from gitfleet.model.health import ClusterHealth
 from gitfleet.model.plan import Plan
 from gitfleet.model.resource import Fleet
-from gitfleet.service.memory import RenderMemory
+from gitfleet.service.memory import DiskMemory, RememberedPlan, RenderMemory
 from gitfleet.service.planning import Planned, StatusRender
 from gitfleet.service.source import SourceRevision
 from gitfleet.status.layout import STATUS_DIR, plan_to_tree, tree_changes
@@ -31,6 +31,48 @@ class StatusTree:
     sha: str
     tree: str  # its tree id
     files: Mapping[str, bytes]
+    # path -> resource key of manifest files whose key is known without parsing them
+    # (gitfleet.status.layout.tree_keys)
+    keys: Mapping[str, str] | None = None
+
+
+class LazyFiles(Mapping[str, bytes]):
+    """The files of a tree, each read on first use: a no-op apply needs the paths of a
+    status tree of thousands of files, but the content of a few."""
+
+    def __init__(self, ids: Mapping[str, Any], read: Callable[[Any], bytes]) -> None:
+        self._ids = ids
+        self._read = read
+        self._data: dict[str, bytes] = {}
+
+    def __getitem__(self, path: str) -> bytes:
+        data = self._data.get(path)
+        if data is None:
+            data = self._data[path] = self._read(self._ids[path])
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._ids
+
+
+def read_status_lazily(source: GitSource, branch: str) -> StatusTree | None:
+    """:func:`read_status` reading no file until it is asked for."""
+    from gitfleet.git.statusbranch import read_status_tip
+    from gitfleet.git.treebuild import blob_data, blob_ids
+
+    if source.repo is None:
+        return None
+    tip = read_status_tip(source, branch)
+    if tip is None:
+        return None
+    repo = source.repo
+    return StatusTree(tip.sha, str(tip.tree.id), LazyFiles(blob_ids(repo, tip.tree), lambda oid: blob_data(repo, oid)))
 
 
 def read_status(source: GitSource, branch: str, known: StatusTree | None = None) -> StatusTree | None:
@@ -81,28 +123,49 @@ def record_results(
     previous: StatusTree | None,
     push: bool = False,
     also_render: frozenset[str] = frozenset(),
+    memory: DiskMemory | None = None,
 ) -> tuple[str | None, StatusTree | None]:
     """Commit the render and the apply results; the new commit's SHA (None when nothing
     changed) and the status tree now at the tip, when known without reading it back.
     Only the files that changed since ``previous`` are written. ``also_render`` are
     members another replica applies to: their folders get the new render, as a Pull
-    member's do (their owner reads it there)."""
-    from gitfleet.apply.session import status_tree
+    member's do (their owner reads it there). With ``memory``, a render recorded whole
+    is remembered with its plan, for the next apply (:func:`gitfleet.service.planning.plan_remembered`)."""
+    from gitfleet.apply.session import held_clusters, status_reports, status_tree
 
     sha = require_commit(revision)
     old = previous.files if previous is not None else {}
-    files, extra = status_tree(planned.plan, planned.fleet.settings, result, old, sha,
-                               pull_members(planned.fleet) | also_render, planned.status_tree())
+    keys = previous.keys if previous is not None else None
+    pulled = pull_members(planned.fleet) | also_render
+    if previous is not None and planned.recorded_as and planned.recorded_as == previous.tree:
+        # The tip already holds this very render (a remembered plan): whatever is held
+        # back, the rendered files stay as they are; only the reports can change.
+        extra = status_reports(planned.plan, planned.fleet.settings, result, old, sha, keys, planned.redactor)
+        if not push and all(old.get(p) == data for p, data in extra.items()):
+            return None, previous
+        outcome = record_status(revision.git, branch, RenderDelta(previous.tree, {}), sha, extra_files=extra,
+                                push=push, summary=revision.summary, dirty=revision.dirty)
+        return outcome.sha, None
+    rendered = planned.status_tree()
+    files, extra = status_tree(planned.plan, planned.fleet.settings, result, old, sha, pulled, rendered, keys,
+                               planned.redactor)
     delta: Mapping[str, bytes] | RenderDelta = files
     if previous is not None:
         delta = RenderDelta(previous.tree, tree_changes(old, files))
     outcome = record_status(revision.git, branch, delta, sha, extra_files=extra, push=push,
                             summary=revision.summary, dirty=revision.dirty)
+    if memory is not None and planned.record is not None and outcome.render_key \
+            and not held_clusters(planned.plan, result, old, pulled):
+        # The branch holds exactly this plan's render: a next apply of the same sources
+        # can take the plan from here instead of planning again.
+        memory.remember(revision.git, outcome.render_key, planned.record)
+        memory.remember_plan(revision.git, outcome.render_key, RememberedPlan(
+            memory.tool, planned.record.sources, replace(planned.plan, explanations={})))
     held = previous.sha if previous is not None else None
     now: StatusTree | None = None
     if outcome.parent == held and (outcome.sha or held):
         # Built on the tip we hold (or on nothing): the new tree is known without reading it.
-        kept = {p: b for p, b in old.items() if p.startswith(STATUS_DIR + "/")}
+        kept = {p: old[p] for p in old if p.startswith(STATUS_DIR + "/")}
         now = StatusTree(outcome.sha or held or "", outcome.tree, {**kept, **files, **extra})
     return outcome.sha, now
 

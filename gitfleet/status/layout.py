@@ -229,18 +229,38 @@ def _key_of(path: str, namespace: str | None, data: bytes) -> str:
     return key
 
 
-def tree_keys(files: Mapping[str, bytes], clusters: Iterable[str] | None = None) -> dict[str, set[str]]:
+def tree_keys(files: Mapping[str, bytes], clusters: Iterable[str] | None = None,
+              known: Mapping[str, str] | None = None) -> dict[str, set[str]]:
     """``cluster -> resource keys`` of the manifests of a status tree (of ``clusters``
-    only, when given): what :func:`tree_to_manifests` gives, without the manifests."""
+    only, when given): what :func:`tree_to_manifests` gives, without the manifests.
+    ``known`` maps paths whose content the caller knows to their key (see
+    :func:`manifest_keys`): those files are neither read nor parsed."""
     wanted = set(clusters) if clusters is not None else None
+    known = known or {}
     out: dict[str, set[str]] = {}
     if wanted is not None and not wanted:
         return out
-    for path, data in files.items():
+    for path in files:
         where = _split_manifest_path(path)
         if where is None or (wanted is not None and where[0] not in wanted):
             continue
-        out.setdefault(where[0], set()).add(_key_of(path, where[1], data))
+        key = known.get(path)
+        out.setdefault(where[0], set()).add(key if key is not None else _key_of(path, where[1], files[path]))
+    return out
+
+
+def manifest_keys(plan: Plan) -> dict[str, str]:
+    """``path -> resource key`` of every manifest file :func:`plan_to_tree` writes for
+    ``plan``, as :func:`tree_keys` would read it back (the namespace from the folder, the
+    rest from the manifest), without writing or parsing any YAML."""
+    out: dict[str, str] = {}
+    for cluster, manifests in plan.manifests.items():
+        for manifest in manifests.values():
+            rid = ResourceId.of(manifest)
+            path = id_path(cluster, rid)
+            namespace = _split_manifest_path(path)
+            assert namespace is not None  # id_path writes exactly that shape
+            out[path] = ResourceId(rid.api_version, rid.kind, namespace[1], rid.name).key
     return out
 
 
