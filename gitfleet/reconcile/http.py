@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +25,9 @@ log = logging.getLogger(__name__)
 HOOK_PATH = "/hooks/git"
 # A client that stalls mid-request (slowloris) holds its thread this long, no longer.
 REQUEST_TIMEOUT = 10.0
+# What a refused request may still send before its connection closes (see _linger).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 4 << 20
 _TEXT = "text/plain; charset=utf-8"
 
 
@@ -79,7 +84,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if not self.server.probes:
+        if path == HOOK_PATH and self.server.hook is not None:
+            self.close_connection = True  # a body may follow, unread
+            self._send(405, b"POST only\n", _TEXT, {"Allow": "POST"})
+            self._linger()
+        elif not self.server.probes:
             self._not_found()
         elif path == "/healthz":
             self._send(200, b"ok\n", _TEXT)
@@ -89,9 +98,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200 if health.ready else 503, body, "application/json")
         elif path == "/metrics":
             self._send(200, self.server.metrics.exposition(), CONTENT_TYPE)
-        elif path == HOOK_PATH and self.server.hook is not None:
-            self.close_connection = True  # a body may follow, unread
-            self._send(405, b"POST only\n", _TEXT, {"Allow": "POST"})
         else:
             self._not_found()
 
@@ -100,12 +106,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] != HOOK_PATH or hook is None:
             self.close_connection = True  # its body stays unread
             self._not_found()
+            self._linger()
             return
         headers = self._headers()
         admitted = admit(headers, hook.max_body)
         if isinstance(admitted, Verdict):
             self.close_connection = True
             self._answer(hook, admitted)
+            self._linger()
             return
         body = self._read(admitted)
         if body is None:
@@ -137,6 +145,24 @@ class _Handler(BaseHTTPRequestHandler):
         except (TimeoutError, ConnectionError):
             return None
         return b"".join(chunks)
+
+    def _linger(self) -> None:
+        """After refusing a body unread: close our side, then discard what the client is
+        still sending, bounded in bytes and time. Closing at once would make the kernel
+        answer the unread bytes with a reset, which can destroy the refusal before the
+        client reads it (the "lingering close" of Apache and nginx)."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS / 4)
+            deadline, left = time.monotonic() + LINGER_SECONDS, LINGER_BYTES
+            while left > 0 and time.monotonic() < deadline:
+                chunk = self.connection.recv(min(left, 64 << 10))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass  # gone, or too slow: the socket closes now either way
 
     def _answer(self, hook: HookEndpoint, verdict: Verdict, kind: str | None = None) -> None:
         hook.metrics.webhook(verdict.result)
