@@ -35,6 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--listen", metavar="HOST:PORT", help="address of /healthz, /readyz, /metrics")
     parser.add_argument("--dry-run", action="store_true", default=None, help="server-side dry run, change nothing")
     parser.add_argument("--once", action="store_true", help="one pass, print its outcome, exit")
+    parser.add_argument("--print-rbac", action="store_true", help="print the ServiceAccount, ClusterRole and"
+                        " ClusterRoleBinding this member's agent needs (what the status branch places there), exit")
     parser.set_defaults(func=run)
 
 
@@ -54,6 +56,16 @@ def run(args: argparse.Namespace) -> int:
         "statusBranch": args.status_branch, "interval": interval, "listen": args.listen, "dryRun": args.dry_run,
     })
     configure(args.verbose)
+    if args.print_rbac:
+        import sys
+
+        from gitfleet.service.agent_rbac import print_rbac
+
+        text, notes = print_rbac(config.settings.repo, config.settings.cluster, config.settings.status_branch)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        sys.stdout.write(text)
+        return exitcodes.OK
     if args.once:
         agent = Agent(config)
         try:
