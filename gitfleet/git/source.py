@@ -142,13 +142,14 @@ class GitSource:
         except (pygit2.GitError, KeyError, ValueError):
             return False
 
-    def fetch_branches(self, prefix: str) -> None:
-        """Fetch only the remote's branches under ``prefix/`` (the agents' reports), pruning
-        those gone there; nothing for a local repository."""
+    def fetch_branches(self, prefix: str, exact: bool = False) -> None:
+        """Fetch only the remote's branches under ``prefix/`` (the agents' reports), or
+        with ``exact`` the one branch ``prefix``; nothing for a local repository."""
         repo = self._require_repo()
         if self.remote is None:
             return
-        spec = f"+refs/heads/{prefix}/*:refs/heads/{prefix}/*"
+        name = prefix if exact else f"{prefix}/*"
+        spec = f"+refs/heads/{name}:refs/heads/{name}"
         try:
             repo.remotes[self.remote].fetch([spec], callbacks=self.callbacks())
         except pygit2.GitError as exc:

@@ -199,6 +199,7 @@ class Reconciler:
         self._render_mode: str | None = None  # of the running cycle
         self.watch = MemberWatch(Connection(config.kubeconfig, config.management_context, config.client), clock)
         self.shards: ShardKeeper | None = None  # with several replicas: this one's Leases
+        self._wake: Callable[[], None] | None = None  # a cycle soon, when the leader is poked
 
     def health(self) -> Health:
         with self._health_lock:
@@ -239,6 +240,39 @@ class Reconciler:
         keeper = self._keeper()
         if keeper is not None and desired is not None:
             keeper.round(desired.fleet.settings.name, desired.members.push)
+            if not keeper.leading():
+                self._follow_leader(desired)
+
+    def _follow_leader(self, desired: Desired) -> None:
+        """A replica that does not lead applies what the leader records: when the status
+        branch holds a new render, run a cycle now rather than at the next interval (a
+        webhook may have made the leader render long before it)."""
+        if self._wake is None or self._source is None or not self._cycle_lock.acquire(blocking=False):
+            return  # a running cycle reads the branch itself
+        try:
+            branch = self.config.status_branch or desired.fleet.settings.status_branch
+            self._source.fetch_branches(branch, exact=True)
+            tip = read_status_tip(self._source, branch)
+        except GitfleetError as err:
+            log.debug("status branch not followed: %s", err)
+            return
+        finally:
+            self._cycle_lock.release()
+        known = self._memory.owner_key[0] if self._memory.owner_key else None
+        if tip is not None and tip.render_key != known:
+            self._wake()
+
+    def on_wake(self, callback: Callable[[], None]) -> None:
+        """``callback`` runs when another replica received a webhook while this one leads."""
+        self._wake = callback
+        if self.shards is not None:
+            self.shards.on_wake = callback
+
+    def poke_leader(self) -> None:
+        """Tell the leader (through its Lease) that a webhook came in here; nothing when
+        this replica leads, or runs alone."""
+        if self.shards is not None and not self.shards.leading():
+            self.shards.poke_leader()
 
     def _keeper(self) -> ShardKeeper | None:
         if self.config.sharding is None:
@@ -251,6 +285,7 @@ class Reconciler:
                 raise GitfleetError("sharding needs the management cluster for its Leases: set managementContext,"
                                     " or run gitfleet in a cluster")
             self.shards = ShardKeeper(client, self.config.sharding)
+            self.shards.on_wake = self._wake
         return self.shards
 
     def _run(self, fetch: bool) -> CycleReport:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
@@ -134,12 +135,24 @@ def run(config: RunConfig, stop: threading.Event | None = None) -> None:
         log_event(log, logging.INFO, "stopped")
 
 
+def _on_push(reconciler: Reconciler, trigger: CycleTrigger) -> Callable[[], None]:
+    """What an authenticated webhook does: a cycle here soon and, with several replicas,
+    a word to the leader (only it renders a new commit) through its Lease."""
+    reconciler.on_wake(trigger.request)
+
+    def push() -> None:
+        trigger.request()
+        reconciler.poke_leader()
+    return push
+
+
 def serve_all(config: RunConfig, reconciler: Reconciler,
               trigger: CycleTrigger) -> tuple[EndpointServer, EndpointServer | None]:
     """The endpoints' listener and, when ``webhook.listen`` names another address, the
     hook's own (which serves nothing else)."""
     webhook = config.webhook
-    hook = None if webhook is None else HookEndpoint(webhook.secret, trigger.request, reconciler.metrics)
+    hook = None if webhook is None else HookEndpoint(webhook.secret, _on_push(reconciler, trigger),
+                                                     reconciler.metrics)
     apart = webhook is not None and webhook.listen_address not in (None, config.listen_address)
     server = serve(config.listen_address, reconciler.health, reconciler.metrics, hook=None if apart else hook)
     if not apart or webhook is None or webhook.listen_address is None:

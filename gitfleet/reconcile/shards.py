@@ -29,7 +29,7 @@ from typing import Any
 
 from gitfleet.errors import GitfleetError
 from gitfleet.kube.client import KubeClient
-from gitfleet.kube.lease import list_leases, release_lease, take_lease
+from gitfleet.kube.lease import get_lease, leases_path, list_leases, release_lease, take_lease
 from gitfleet.model.shard import Seen, ShardSettings, observe, shares
 from gitfleet.reconcile.logfmt import log as log_event
 
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 FLEET_LABEL = "gitfleet.io/fleet"
 ROLE_LABEL = "gitfleet.io/role"
 MEMBER_ANNOTATION = "gitfleet.io/member"
+WAKE_ANNOTATION = "gitfleet.io/wake"
 SAFETY = 0.8  # a held Lease counts as ours only for this share of its duration after a renewal
 
 
@@ -72,6 +73,9 @@ class ShardKeeper:
         self._busy: set[str] = set()  # members an apply runs on now
         self.fleet: str | None = None
         self.live: tuple[str, ...] = ()
+        self.on_wake: Callable[[], None] | None = None  # the leader's: a webhook reached another replica
+        self._wake_seen: str | None = None
+        self._wake_read = False
 
     # -- what the cycle asks --------------------------------------------------------
 
@@ -131,7 +135,16 @@ class ShardKeeper:
         if tuple(live) != self.live:
             log_event(log, logging.INFO, "replicas", live=",".join(live), me=me)
             self.live = tuple(live)
-        self._hold(leader_lease(fleet), {**labels, ROLE_LABEL: "leader"}, found.get(leader_lease(fleet)), duration, now)
+        leader = found.get(leader_lease(fleet))
+        self._hold(leader_lease(fleet), {**labels, ROLE_LABEL: "leader"}, leader, duration, now)
+        woken = ((leader or {}).get("metadata", {}).get("annotations") or {}).get(WAKE_ANNOTATION)
+        if not self._wake_read:  # a mark from before this replica looked is not news
+            self._wake_read, self._wake_seen = True, woken
+        elif woken != self._wake_seen:
+            self._wake_seen = woken
+            if woken is not None and self.leading() and self.on_wake is not None:
+                log_event(log, logging.INFO, "woken", reason="a webhook reached another replica")
+                self.on_wake()
         mine = shares(members, live).get(me, frozenset())
         for member in members:
             name = member_lease(fleet, member)
@@ -159,6 +172,11 @@ class ShardKeeper:
                                                                MEMBER_ANNOTATION: member}}}
         started = self._monotonic()
         taken = take_lease(self.client, self.settings.namespace, name, me, duration, labels, current)
+        if taken is None and holder == me:
+            # Ours, but changed since it was read (a poke's annotation): read it again, once.
+            again = get_lease(self.client, self.settings.namespace, name)
+            if again is not None and _holder(again) == me:
+                taken = take_lease(self.client, self.settings.namespace, name, me, duration, labels, again)
         with self._lock:
             if taken is None:
                 self._held_until.pop(name, None)
@@ -168,6 +186,20 @@ class ShardKeeper:
                 self._leases[name] = taken
                 # Counted from before the request: the others' clocks started no later.
                 self._held_until[name] = started + SAFETY * duration
+
+    def poke_leader(self) -> None:
+        """Mark the leader's Lease (an annotation, merge-patched: no version to race for)
+        so that the leader's next renewal round runs a cycle; a webhook that reached a
+        replica which does not lead still gets the new commit rendered at once."""
+        if self.fleet is None:
+            return
+        name = leader_lease(self.fleet)
+        patch = {"metadata": {"annotations": {WAKE_ANNOTATION: f"{self.settings.identity}@{time.time():.3f}"}}}
+        try:
+            self.client.request("PATCH", f"{leases_path(self.settings.namespace)}/{name}", body=patch,
+                                content_type="application/merge-patch+json", what=f"poke lease {name}")
+        except GitfleetError as err:
+            log_event(log, logging.WARNING, "leader_not_poked", error=str(err))
 
     def _release(self, name: str, current: dict[str, Any], member: str) -> None:
         with self._lock:

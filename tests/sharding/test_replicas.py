@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -108,13 +109,14 @@ def applies(log: Path) -> list[tuple[str, str]]:
     return out
 
 
-def start_replica(identity: str, url: str, kubeconfig: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    port = free_port()
+def start_replica(identity: str, url: str, kubeconfig: Path, workdir: Path, interval: str = "2s",
+                  extra: str = "", port: int | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+    port = port or free_port()
     config = workdir / f"{identity}.yaml"
-    config.write_text(f"repo: {url}\ninterval: 2s\nkubeconfig: {kubeconfig}\nmanagementContext: mgmt\n"
+    config.write_text(f"repo: {url}\ninterval: {interval}\nkubeconfig: {kubeconfig}\nmanagementContext: mgmt\n"
                       f"pushStatus: true\nlisten: 127.0.0.1:{port}\n"
                       f"sharding: {{namespace: default, identity: {identity}, leaseDuration: {LEASE_SECONDS}s,"
-                      " renewInterval: 2s}\n")
+                      f" renewInterval: 2s}}\n{extra}")
     log = workdir / f"{identity}.log"
     env = {**os.environ, "GITFLEET_CACHE": str(workdir / f"cache-{identity}")}
     with log.open("w") as out:
@@ -207,3 +209,47 @@ def _recorded_source(bare: pygit2.Repository) -> str | None:
     assert isinstance(commit, pygit2.Commit)
     # Reports of the owners sit on top of the leader's render and name its source too.
     return source_of(commit.message)
+
+
+def test_a_webhook_at_a_replica_that_does_not_lead_gets_the_commit_rendered_at_once(
+    clusters: LocalClusters, clients: dict[str, KubeClient], tmp_path: Path,
+) -> None:
+    """With a 10-minute interval nothing is rendered but by a webhook; delivered to the
+    replica that does not lead, it pokes the leader through its Lease."""
+    from gitfleet.reconcile.hooks import sign
+
+    served = tmp_path / "served"
+    served.mkdir()
+    bare = pygit2.init_repository(str(served / "fleet.git"), bare=True, initial_head="main")
+    repo = FleetRepo(tmp_path / "fleet")
+    repo.repo.remotes.create("origin", str(served / "fleet.git"))
+    secret = tmp_path / "hook-secret"
+    secret.write_text("s3cret-for-the-test\n")
+    mgmt = clients["mgmt"]
+    with git_daemon(served, lifetime=600) as base, ExitStack() as stack:
+        url = f"{base}/fleet.git"
+        published = Published(repo, bare, url)
+        published.publish(files("w1"))
+        ports = {r: free_port() for r in ("w1", "w2")}
+        procs = {}
+        for identity in ("w1", "w2"):
+            procs[identity] = start_replica(identity, url, clusters.kubeconfig, tmp_path, interval="10m",
+                                            extra=f"webhook: {{secretFile: {secret}}}\n", port=ports[identity])
+            stack.callback(stop, procs[identity][0])
+        logs = {r: log for r, (_, log) in procs.items()}
+        wait_for("every member at w1", lambda: all(greeting(clients[m]) == "w1" for m in MEMBERS), 90, logs["w1"])
+        leader = wait_for("a leader", lambda: holders(mgmt).get(f"gitfleet-{FLEET}-leader"), 30, logs["w1"])
+        other = "w2" if leader == "w1" else "w1"
+        time.sleep(3)
+        published.publish({"templates/cfg.yaml": files("w2")["templates/cfg.yaml"]})
+        body = b'{"ref": "refs/heads/main"}'
+        request = urllib.request.Request(f"http://127.0.0.1:{ports[other]}/hooks/git", data=body, method="POST",
+                                         headers={"X-Hub-Signature-256": sign(body, b"s3cret-for-the-test"),
+                                                  "X-GitHub-Event": "push", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status in (200, 202)
+        poked = time.monotonic()
+        wait_for("every member at w2 long before the 10-minute interval",
+                 lambda: all(greeting(clients[m]) == "w2" for m in MEMBERS), 40, logs[leader])
+        assert time.monotonic() - poked < 30
+        assert "event=woken" in logs[leader].read_text()
