@@ -1,5 +1,7 @@
 """One member cluster's API, as plain JSON over the ``kubernetes`` client's transport
-(TLS, tokens, exec plugins and client certificates come from its Configuration).
+(TLS, tokens, exec plugins and client certificates come from its Configuration), or
+over urllib3 alone for an :class:`~gitfleet.kube.endpoint.Endpoint` (the kubeconfig
+entries gitfleet reads itself, without importing the library).
 
 Requests skip the generated models: gitfleet handles manifests as dicts anyway, and
 the models' (de)serialisation would cost more CPU than the request itself. Every
@@ -15,16 +17,19 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import urllib3
-from kubernetes.client import ApiClient, Configuration
 
+from gitfleet.kube.endpoint import Endpoint, Transport
 from gitfleet.kube.errors import NotFound, Unreachable, error_for
 from gitfleet.kube.ratelimit import TokenBucket
 from gitfleet.kube.settings import ClientSettings
 from gitfleet.model.keys import ResourceId
+
+if TYPE_CHECKING:
+    from kubernetes.client import Configuration
 
 FIELD_MANAGER = "gitfleet"  # a compatibility promise: never rename it
 APF_HEADER_PREFIX = "x-kubernetes-pf-"
@@ -54,7 +59,8 @@ class RequestStats:
 class KubeClient:
     """The API of one cluster. Thread-safe; share one per cluster."""
 
-    def __init__(self, name: str, configuration: Configuration, settings: ClientSettings | None = None) -> None:
+    def __init__(self, name: str, configuration: Configuration | Endpoint,
+                 settings: ClientSettings | None = None) -> None:
         self.name = name
         self.settings = settings or ClientSettings()
         configuration.connection_pool_maxsize = self.settings.concurrency + 2
@@ -63,7 +69,14 @@ class KubeClient:
         configuration.retries = urllib3.Retry(total=2, connect=2, read=0, status=0, other=0,
                                               backoff_factor=0.2, raise_on_status=False)
         self.configuration = configuration
-        self._api = ApiClient(configuration)
+        self._api: Any = None
+        if isinstance(configuration, Endpoint):
+            self._transport: Any = Transport(configuration)
+        else:
+            from kubernetes.client import ApiClient
+
+            self._api = ApiClient(configuration)
+            self._transport = None
         self._slots = threading.BoundedSemaphore(self.settings.concurrency)
         self.bucket = TokenBucket(self.settings.qps, self.settings.burst)
         self.apf = False
@@ -80,7 +93,16 @@ class KubeClient:
         return str(self.configuration.host)
 
     def close(self) -> None:
-        self._api.close()
+        if self._api is not None:
+            self._api.close()
+        else:
+            self._transport.close()
+
+    @property
+    def _pool(self) -> urllib3.PoolManager:
+        pool = self._transport.pool_manager if self._api is None else self._api.rest_client.pool_manager
+        assert isinstance(pool, urllib3.PoolManager)
+        return pool
 
     # -- transport ---------------------------------------------------------------
 
@@ -145,6 +167,9 @@ class KubeClient:
                 self.stats.throttled_seconds += waited
         with self._slots:
             try:
+                if self._api is None:
+                    return self._transport.request(  # type: ignore[no-any-return]
+                        method, url, dict(headers), payload, (5.0, self.settings.timeout))
                 resp = self._api.rest_client.request(
                     method, url, headers=dict(headers), body=payload,
                     _request_timeout=(5.0, self.settings.timeout),
@@ -167,7 +192,7 @@ class KubeClient:
         if token:
             headers["authorization"] = token
         try:
-            resp = self._api.rest_client.pool_manager.request(
+            resp = self._pool.request(
                 "GET", self.host + path, headers=headers, retries=False,
                 timeout=urllib3.Timeout(total=timeout), preload_content=True,
             )

@@ -3,7 +3,12 @@ context named like the cluster (``--kubeconfig``, else ``KUBECONFIG``, else
 ``~/.kube/config``), or, for a cluster without such a context, the inventory's
 ``spec.apiEndpoint`` with the token and CA of the Secret named by ``spec.secretRef``
 (Karmada's convention: keys ``token`` and ``caBundle``) read from a management
-cluster, which is the cluster gitfleet runs in or a kubeconfig context."""
+cluster, which is the cluster gitfleet runs in or a kubeconfig context.
+
+A kubeconfig context of a server with a CA and a token or client certificate is read
+here (:mod:`gitfleet.kube.endpoint`); for anything more (exec plugins, auth providers,
+proxies, merged KUBECONFIG lists) and for in-cluster credentials the ``kubernetes``
+library is imported, only then."""
 
 from __future__ import annotations
 
@@ -12,17 +17,17 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubernetes import config as kube_config
-from kubernetes.client import Configuration
-from kubernetes.config.config_exception import ConfigException
-
+from gitfleet.kube import endpoint
 from gitfleet.kube.client import KubeClient
 from gitfleet.kube.errors import ConfigError, KubeError
 from gitfleet.kube.settings import ClientSettings
 from gitfleet.model.cluster import Cluster
 from gitfleet.model.keys import ResourceId
+
+if TYPE_CHECKING:
+    from kubernetes.client import Configuration
 
 
 def kubeconfig_file(explicit: str | os.PathLike[str] | None) -> str | None:
@@ -32,6 +37,12 @@ def kubeconfig_file(explicit: str | os.PathLike[str] | None) -> str | None:
 
 def context_names(kubeconfig: str | os.PathLike[str] | None) -> set[str]:
     """Names of the contexts in the kubeconfig; empty when there is none."""
+    found = endpoint.context_names(kubeconfig_file(kubeconfig))
+    if found is not None:
+        return found
+    from kubernetes import config as kube_config
+    from kubernetes.config.config_exception import ConfigException
+
     try:
         contexts, _ = kube_config.list_kube_config_contexts(config_file=kubeconfig_file(kubeconfig))
     except (ConfigException, OSError, TypeError):
@@ -39,7 +50,16 @@ def context_names(kubeconfig: str | os.PathLike[str] | None) -> set[str]:
     return {str(c["name"]) for c in contexts or ()}
 
 
-def configuration_from_context(kubeconfig: str | os.PathLike[str] | None, context: str) -> Configuration:
+def configuration_from_context(kubeconfig: str | os.PathLike[str] | None,
+                               context: str) -> Configuration | endpoint.Endpoint:
+    """How to reach the server of kubeconfig context ``context``."""
+    simple = endpoint.read_endpoint(kubeconfig_file(kubeconfig), context)
+    if simple is not None:
+        return simple
+    from kubernetes import config as kube_config
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+
     cfg = Configuration()
     try:
         kube_config.load_kube_config(config_file=kubeconfig_file(kubeconfig), context=context,
@@ -51,6 +71,10 @@ def configuration_from_context(kubeconfig: str | os.PathLike[str] | None, contex
 
 def in_cluster_configuration() -> Configuration:
     """The service account's own cluster, when gitfleet runs in a Pod."""
+    from kubernetes import config as kube_config
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+
     cfg = Configuration()
     try:
         kube_config.load_incluster_config(client_configuration=cfg)
@@ -76,6 +100,8 @@ def configuration_from_secret(cluster: Cluster, secret: Mapping[str, Any]) -> Co
         raise ConfigError(
             f"cluster {cluster.name}: secret {ref.get('namespace')}/{ref.get('name')} has no 'token' key"
         )
+    from kubernetes.client import Configuration
+
     spec = cluster.obj.get("spec") or {}
     cfg = Configuration()
     cfg.host = str(cluster.api_endpoint).rstrip("/")
