@@ -27,6 +27,7 @@ class ChildRun:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the child (less sensitive to a busy machine)
 
 
 def run_child(
@@ -48,7 +49,8 @@ def run_child(
     out_path.unlink(missing_ok=True)
     err_path.unlink(missing_ok=True)
     # Linux reports ru_maxrss in KiB.
-    return ChildRun(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
+    return ChildRun(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr,
+                    usage.ru_utime + usage.ru_stime)
 
 
 def python_env() -> dict[str, str]:
