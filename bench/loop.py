@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -561,11 +561,12 @@ def failover(local: LocalClusters, remote: Remote, run: RunProcess, clients: dic
         raise SystemExit(f"{WEB} is not placed on every member before the failure: {before}")
     down = shape.members[-1]
     survivors = [n for n in shape.members if n != down]
-    offset, wall = run.log_size(), time.time()
+    offset, wall, cpu0 = run.log_size(), time.time(), run.cpu_seconds()
     started = time.monotonic()
     local.stop_member(down)  # SIGTERM: /readyz fails from here on
     stopped = time.monotonic() - started
     marks: dict[str, float] = {}
+    cpu_live = 0.0
     moved: dict[str, int | None] = {}
     deadline = started + shape.failure_threshold * shape.health_interval + shape.toleration_seconds + 180
     while len(marks) < 3 and time.monotonic() < deadline:
@@ -581,6 +582,7 @@ def failover(local: LocalClusters, remote: Remote, run: RunProcess, clients: dic
             counts = [live_replicas(clients[n]) for n in survivors]
             if sum(c or 0 for c in counts) == shape.web_replicas:
                 marks["live"] = now
+                cpu_live = run.cpu_seconds() - cpu0
         time.sleep(0.1)
     if len(marks) < 3:
         raise SystemExit(f"failover not complete after {time.monotonic() - started:.0f}s: {marks}\n{run.tail()}")
@@ -596,6 +598,10 @@ def failover(local: LocalClusters, remote: Remote, run: RunProcess, clients: dic
     recovered = time.monotonic() - restarted
     return {
         "member_stopped": down,
+        "stopped_at": datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds"),
+        # CPU of the run process from the stop until the survivors ran the full count: on a
+        # busy machine the wall time of each step is this divided by the share it got.
+        "run_process_cpu_s_until_live": round(cpu_live, 2),
         "stop_seconds": round(stopped, 2),
         "tainted_s": round(marks["tainted"], 2),
         "placed_elsewhere_s": round(marks["placed"], 2),
