@@ -445,6 +445,23 @@ def _memory_blocks(record: RenderRecord, memory: PlanMemory | None) -> str:
     return ""
 
 
+def unchanged_render(record: RenderRecord, files: Mapping[str, bytes], tool: str,
+                     memory: PlanMemory | None = None) -> str:
+    """Why the render of ``files`` could differ from the one ``record`` remembers, or ""
+    when it is that very render: the same gitfleet, the same fleet files (blob for blob)
+    and a memory that keeps every recorded decision. It is what :func:`plan_increment`
+    finds with nothing to replan, told without replanning (which would write the whole
+    memory twice to compare it)."""
+    if record.tool != tool:
+        return "gitfleet or a library it renders with changed"
+    why = _memory_blocks(record, memory)
+    if why:
+        return why
+    if _sources(files, record.fleet.settings.exclude) != dict(record.sources):
+        return "a fleet file changed"
+    return ""
+
+
 def try_increment(record: RenderRecord, files: Mapping[str, bytes], tool: str,
                   memory: PlanMemory | None = None) -> Increment | Fallback:
     """:func:`plan_increment`, with any exception it raises (a bug: inputs it cannot

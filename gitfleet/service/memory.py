@@ -50,7 +50,7 @@ class RememberedPlan:
 
     tool: str
     sources: Mapping[str, str]  # fleet file -> Git blob id (RenderRecord.sources)
-    plan: Plan  # without explanations: applying never reads them
+    plan: Plan  # without explanations (applying never reads them) and state (the record holds it)
 
 
 class RenderMemory(Protocol):

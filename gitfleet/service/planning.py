@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from gitfleet.errors import InputError, Problem, UsageError
@@ -33,11 +33,12 @@ from gitfleet.plan.incremental import (
     patch_plan,
     render_full,
     try_increment,
+    unchanged_render,
 )
 from gitfleet.redaction import Redactor
 from gitfleet.service.memory import IN_PROCESS, DiskMemory, RenderMemory
 from gitfleet.service.source import SourceRevision
-from gitfleet.status.layout import PLACEMENTS_FILE, plan_to_tree, status_branch_name
+from gitfleet.status.layout import PLACEMENTS_FILE, placements_yaml, plan_to_tree, status_branch_name
 from gitfleet.status.secrets import mask_plan
 
 if TYPE_CHECKING:
@@ -188,12 +189,12 @@ def plan_remembered(revision: SourceRevision, branch: str | None, memory: DiskMe
                     now: str | None = None) -> tuple[Planned, str] | None:
     """``revision`` planned without loading or planning it, when the status branch
     (``branch``, default fleet.yaml's) already holds its render: the tip's remembered
-    render is a fixed point of ``revision`` (no fleet file changed, the same gitfleet,
-    the memory that render left, nothing the clock or the observed members can change:
-    :func:`gitfleet.plan.incremental.try_increment` finds nothing to do) and an apply
-    remembered the plan it applied from the same sources. The plan, with its
-    ``recorded_as`` set to the tip's tree, and the branch name; None when any of this
-    does not hold (then plan in full, with the memory read from the branch)."""
+    render is the render of ``revision`` (no fleet file changed, the same gitfleet, the
+    memory that render left, nothing the clock or the observed members can change:
+    :func:`gitfleet.plan.incremental.unchanged_render`) and an apply remembered the plan
+    it applied from the same sources. The plan, with its ``recorded_as`` set to the tip's
+    tree, and the branch name; None when any of this does not hold (then plan in full,
+    with the memory read from the branch)."""
     from gitfleet.git.statusbranch import read_paths
     from gitfleet.service.recall import clock, read_observed_at
 
@@ -208,19 +209,19 @@ def plan_remembered(revision: SourceRevision, branch: str | None, memory: DiskMe
         log.info("planning in full: no plan remembered for the status branch tip")
         return None
     plan_memory = PlanMemory(record.state, clock(now), tip.sha, read_observed_at(revision.source, tip, record.state))
-    with located(revision.where):
-        outcome = try_increment(record, files, memory.tool, plan_memory)
-    if isinstance(outcome, Fallback):
-        log.info("planning in full: %s", outcome.reason)
+    why = unchanged_render(record, files, memory.tool, plan_memory)
+    if why:
+        log.info("planning in full: %s", why)
         return None
+    placements = "".join(record.templates[k].placement for k in sorted(record.templates)) if record.templates \
+        else placements_yaml(())
     recorded = read_paths(revision.git, tip, [PLACEMENTS_FILE]).get(PLACEMENTS_FILE)
-    if (outcome.replanned or outcome.changes or outcome.cleared or outcome.record.sources != kept.sources
-            or recorded is None or blob_id(recorded) != blob_id(outcome.placements)
-            or (branch or outcome.fleet.settings.status_branch) != guess):
+    if recorded is None or blob_id(recorded) != blob_id(placements.encode()) \
+            or (branch or record.fleet.settings.status_branch) != guess:
         log.info("planning in full: the status branch tip does not hold this render")
         return None
-    plan = kept.plan
-    return Planned(outcome.fleet, plan, outcome.record, "remembered", "", frozenset(), Redactor.from_plan(plan),
+    plan = replace(kept.plan, state=record.state)  # remembered without it: the record holds it
+    return Planned(record.fleet, plan, record, "remembered", "", frozenset(), Redactor.from_plan(plan),
                    recorded_as=str(tip.tree.id)), guess
 
 

@@ -160,7 +160,7 @@ def record_results(
         # can take the plan from here instead of planning again.
         memory.remember(revision.git, outcome.render_key, planned.record)
         memory.remember_plan(revision.git, outcome.render_key, RememberedPlan(
-            memory.tool, planned.record.sources, replace(planned.plan, explanations={})))
+            memory.tool, planned.record.sources, replace(planned.plan, explanations={}, state=None)))
     held = previous.sha if previous is not None else None
     now: StatusTree | None = None
     if outcome.parent == held and (outcome.sha or held):
