@@ -101,6 +101,22 @@ class Desired:
         health round does not walk every resource)."""
         return time_dependent(self.planned.plan)
 
+    @cached_property
+    def recheck_at(self) -> float | None:
+        """When the earliest NoExecute toleration of a kept target runs out (Unix time):
+        before then, the clock alone changes nothing but open graceful eviction tasks."""
+        return earliest_recheck(self.planned.plan)
+
+    def due_by_clock(self, now: float) -> bool:
+        """Whether planning again at ``now`` can change something the clock decides: a
+        toleration that has run out, or a graceful eviction task (it ends on readiness
+        reports or its timeout, so it is checked every round)."""
+        if not self.clock_matters:
+            return False
+        if open_tasks(self.planned.plan):
+            return True
+        return self.recheck_at is None or now >= self.recheck_at
+
 
 @dataclass(frozen=True)
 class CycleReport:
@@ -178,6 +194,7 @@ class _Memory:
     next_fetch: float | None = None  # monotonic time before which the failing remote is not tried again
     source_error: str | None = None
     owner_key: tuple[str | None, frozenset[str]] | None = None  # (render applied, members held) of a non-leader
+    owner_applied: dict[str, str | None] = field(default_factory=dict)  # member -> the render last applied there
 
 
 class Reconciler:
@@ -433,7 +450,7 @@ class Reconciler:
         reports = {p: b for p, b in (agents.reports if agents else {}).items() if known.get(p) != b}
         if report.changed or reports:
             self._record_observation(desired, branch, report.observed, reports)
-        clock_matters = desired.clock_matters
+        clock_matters = desired.due_by_clock(time.time())
         if not (report.affects_plan or clock_matters):
             return desired, reasons
         with self._phase("render"):
@@ -613,18 +630,25 @@ class Reconciler:
         owned = keeper.begin(desired.members.push)
         try:
             tip = read_status_tip(source, branch)
-            key = (tip.render_key if tip is not None else None, owned)
-            due = key != memory.owner_key or memory.failed or (
-                memory.applied_at is not None and self._clock() - memory.applied_at >= self.config.drift_interval)
-            if not owned or tip is None or not due:
+            render = tip.render_key if tip is not None else None
+            drift = memory.applied_at is not None and self._clock() - memory.applied_at >= self.config.drift_interval
+            # Only what changed: a member handed over, a new render, a failure; all at the drift check.
+            due = owned if drift else frozenset(
+                m for m in owned if memory.owner_applied.get(m) != render or m in memory.failed)
+            if not due or tip is None:
                 return CycleReport("unchanged", desired.sha)
-            clients = self.watch.clients.get(desired.fleet, sorted(owned))
+            clients = self.watch.clients.get(desired.fleet, sorted(due))
             options = ApplyOptions(dry_run=self.config.dry_run, allow_mass_prune=self.config.allow_mass_prune)
             with self._phase("apply"):
-                result, reports, problems = apply_recorded(source, branch, owned, clients, options)
+                result, reports, problems = apply_recorded(source, branch, due, clients, options)
         finally:
             keeper.end()
-        memory.owner_key, memory.applied_at = key, self._clock()
+        key = (render, owned)
+        memory.owner_key = key
+        if drift or memory.applied_at is None:
+            memory.applied_at = self._clock()
+        memory.owner_applied = {m: r for m, r in memory.owner_applied.items() if m in owned}
+        memory.owner_applied.update((m, render) for m in due)
         memory.failed = tuple(sorted(n for n, c in result.clusters.items() if not c.ok))
         self.metrics.applied(desired.sha, result)
         self._log_clusters(result, desired.redactor)
@@ -636,11 +660,11 @@ class Reconciler:
                     _, memory.status = record_observation(desired.revision, branch, {}, memory.status,
                                                           self.config.push_status, reports=reports)
             except GitfleetError as err:
-                memory.owner_key = None
+                memory.owner_key, memory.owner_applied = None, {}
                 return CycleReport("error", desired.sha, ("owned members",), result,
                                    error=desired.redactor.text(f"recording the reports failed: {err}"))
         outcome = "applied" if result.ok and not problems else "partial"
-        return CycleReport(outcome, desired.sha, ("owned members: " + ",".join(sorted(owned)),), result,
+        return CycleReport(outcome, desired.sha, ("owned members: " + ",".join(sorted(due)),), result,
                            error="; ".join(problems) or None)
 
     def _apply(self, source: GitSource, desired: Desired, reasons: tuple[str, ...]) -> CycleReport:
@@ -791,6 +815,21 @@ def watch_settings(fleet: Fleet) -> WatchSettings:
     failover = fleet.settings.failover
     return WatchSettings(failover.health_settings(), failover.health_interval, failover.estimator_interval,
                          failover.probe_timeout)
+
+
+def earliest_recheck(plan: Plan) -> float | None:
+    """The earliest ``recheck_at`` of the plan's schedules as Unix time (None: none, or
+    one that cannot be read, which then counts as due now)."""
+    from datetime import datetime
+
+    times = [e.schedule.recheck_at for e in plan.explanations.values()
+             if e.schedule is not None and e.schedule.recheck_at is not None]
+    if not times:
+        return None
+    try:
+        return min(datetime.fromisoformat(t).timestamp() for t in times)
+    except ValueError:
+        return None
 
 
 def time_dependent(plan: Plan) -> bool:
