@@ -593,26 +593,35 @@ def patch_plan(previous: Plan, increment: Increment) -> Plan:
     )
 
 
-def encode_record(record: RenderRecord) -> bytes:
-    """The record as bytes for a cache file: a header, a digest, then a pickle."""
-    body = pickle.dumps((RECORD_FORMAT, record), protocol=pickle.HIGHEST_PROTOCOL)
-    return _MAGIC + hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body
+def seal(magic: bytes, version: int, value: object) -> bytes:
+    """``value`` as bytes for a cache file: a header, a digest, then a pickle."""
+    body = pickle.dumps((version, value), protocol=pickle.HIGHEST_PROTOCOL)
+    return magic + hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body
 
 
-def decode_record(data: bytes) -> RenderRecord | None:
-    """The record in ``data``, or None when it is not one this version wrote whole (a
-    truncated, corrupt or foreign file means a full render, never a wrong one)."""
-    if not data.startswith(_MAGIC):
+def unseal(data: bytes, magic: bytes, version: int) -> object | None:
+    """What :func:`seal` wrote with ``magic`` and ``version``, or None when ``data`` is not
+    that, whole (a truncated, corrupt or foreign file is a cache miss, never a wrong one)."""
+    if not data.startswith(magic):
         return None
-    start = len(_MAGIC)
+    start = len(magic)
     digest, body = data[start:start + _DIGEST_SIZE], data[start + _DIGEST_SIZE:]
     if hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() != digest:
         return None
     try:
         # Our own file in the user's cache folder (made private); the digest catches damage.
-        version, record = pickle.loads(body)
-    except Exception:  # noqa: BLE001 - any unreadable record is just a cache miss
+        found, value = pickle.loads(body)
+    except Exception:  # noqa: BLE001 - any unreadable file is just a cache miss
         return None
-    if version != RECORD_FORMAT or not isinstance(record, RenderRecord):
-        return None
-    return record
+    return value if found == version else None
+
+
+def encode_record(record: RenderRecord) -> bytes:
+    """The record as bytes for a cache file."""
+    return seal(_MAGIC, RECORD_FORMAT, record)
+
+
+def decode_record(data: bytes) -> RenderRecord | None:
+    """The record in ``data``, or None when it is not one this version wrote whole."""
+    record = unseal(data, _MAGIC, RECORD_FORMAT)
+    return record if isinstance(record, RenderRecord) else None

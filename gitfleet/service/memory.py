@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from gitfleet import __version__
-from gitfleet.plan.incremental import RenderRecord, decode_record, encode_record
+from gitfleet.plan.incremental import RenderRecord, decode_record, encode_record, seal, unseal
 
 if TYPE_CHECKING:
     from gitfleet.git.source import GitSource
@@ -164,27 +163,14 @@ class DiskMemory:
 
 
 def encode_plan(plan: RememberedPlan) -> bytes:
-    """A remembered plan as bytes for a cache file: a header, a digest, then a pickle."""
-    body = pickle.dumps((PLAN_FORMAT, plan), protocol=pickle.HIGHEST_PROTOCOL)
-    return _PLAN_MAGIC + hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body
+    """A remembered plan as bytes for a cache file."""
+    return seal(_PLAN_MAGIC, PLAN_FORMAT, plan)
 
 
 def decode_plan(data: bytes) -> RememberedPlan | None:
     """The plan in ``data``, or None when it is not one this version wrote whole."""
-    if not data.startswith(_PLAN_MAGIC):
-        return None
-    start = len(_PLAN_MAGIC)
-    digest, body = data[start:start + _DIGEST_SIZE], data[start + _DIGEST_SIZE:]
-    if hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() != digest:
-        return None
-    try:
-        # Our own file in the user's cache folder (made private); the digest catches damage.
-        version, plan = pickle.loads(body)
-    except Exception:  # noqa: BLE001 - any unreadable file is just a cache miss
-        return None
-    if version != PLAN_FORMAT or not isinstance(plan, RememberedPlan):
-        return None
-    return plan
+    plan = unseal(data, _PLAN_MAGIC, PLAN_FORMAT)
+    return plan if isinstance(plan, RememberedPlan) else None
 
 
 def tool_fingerprint() -> str:
