@@ -55,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
         "repo": args.repo, "cluster": args.cluster, "kubeconfig": args.kubeconfig, "context": args.context,
         "statusBranch": args.status_branch, "interval": interval, "listen": args.listen, "dryRun": args.dry_run,
     })
-    configure(args.verbose)
     if args.print_rbac:
         import sys
 
@@ -66,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"note: {note}", file=sys.stderr)
         sys.stdout.write(text)
         return exitcodes.OK
+    # Only a running agent logs in key=value lines (printing RBAC keeps the CLI's logging).
+    configure(args.verbose)
     if args.once:
         agent = Agent(config)
         try:
