@@ -110,7 +110,10 @@ class Agent:
                 return AgentPass("error", error=f"the fleet repo cannot be fetched, the member keeps what was"
                                                 f" applied last: {err}")
         if self._client is None:
-            self._client = member_client(self.config.settings)
+            try:
+                self._client = member_client(self.config.settings)
+            except GitfleetError as err:  # no context for the member, an unreadable kubeconfig
+                return AgentPass("error", error=f"the member cannot be reached: {err}")
         return agent_pass(self._source, self.config.settings, self.memory, self._client)
 
     def next_wait(self, last: AgentPass) -> float:
