@@ -21,13 +21,13 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from gitfleet.errors import PositionedError
-from gitfleet.load.yamlio import dump_yaml, parse_documents
+from gitfleet.load.yamlio import dump_yaml
 from gitfleet.model.cluster import ResourceSummary, Taint
 from gitfleet.model.health import OUTCOMES, ClusterHealth, Condition, ConditionStatus, Outcome, ProbeResult
 from gitfleet.model.quantity import parse_quantity
 from gitfleet.status.capacity import NodesRecordError, nodes_record, read_nodes
 from gitfleet.status.layout import STATUS_DIR, UnsafePathError, path_component
-from gitfleet.status.record import RecordReader, type_name
+from gitfleet.status.record import RecordReader, one_document, type_name
 
 FORMAT_VERSION = 1
 HEALTH_DIR = f"{STATUS_DIR}/clusters"
@@ -231,15 +231,9 @@ def _summary(doc: _Doc, value: Any) -> ResourceSummary:
 
 def read_health_file(path: str, raw: bytes) -> ClusterHealth:
     """One ``status/clusters/<name>.yaml``; :class:`HealthError` when it cannot be read."""
-    try:
-        docs = parse_documents(raw, path)
-    except PositionedError as exc:
-        raise HealthError(exc.path, exc.line, exc.col, exc.message) from None
-    if len(docs) != 1:
-        line, col = docs[1].locator.start if len(docs) > 1 else (1, 1)
-        raise HealthError(path, line, col, f"expected one YAML document, found {len(docs)}")
-    doc = _Doc(path, docs[0].locator)
-    data = doc.mapping((), docs[0].data)
+    document = one_document(path, raw, HealthError)
+    doc = _Doc(path, document.locator)
+    data = doc.mapping((), document.data)
     if "version" not in data:
         raise doc.fail((), f"no 'version' field: every health file says its format version ({FORMAT_VERSION})")
     version = data["version"]

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, cast
 
 from gitfleet.errors import PositionedError
-from gitfleet.load.yamlio import Locator
+from gitfleet.load.yamlio import Locator, ParsedDocument, parse_documents
 from gitfleet.status.layout import UnsafePathError, path_component
 
 Where = tuple[str | int, ...]
@@ -19,6 +19,19 @@ MAX_INT32 = 2**31 - 1  # replicas, counts and grace periods are int32 in Kuberne
 MAX_NAME_CHARS = 253  # a DNS subdomain, what Kubernetes allows for an object or cluster name
 # RFC 3339 in UTC, as every time of the status branch is written (the clock is an input).
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")
+
+
+def one_document(path: str, raw: bytes, error: type[PositionedError]) -> ParsedDocument:
+    """The one YAML document of a record file; ``error`` (the record's own error type) at
+    its position for bad YAML or any other number of documents."""
+    try:
+        docs = parse_documents(raw, path)
+    except PositionedError as exc:
+        raise error(exc.path, exc.line, exc.col, exc.message) from None
+    if len(docs) != 1:
+        line, col = docs[1].locator.start if len(docs) > 1 else (1, 1)
+        raise error(path, line, col, f"expected one YAML document, found {len(docs)}")
+    return docs[0]
 
 
 def type_name(value: Any) -> str:

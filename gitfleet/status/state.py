@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any, cast, get_args
 
 from gitfleet.errors import PositionedError
-from gitfleet.load.yamlio import MAX_FILE_BYTES, Locator, dump_yaml, parse_documents
+from gitfleet.load.yamlio import MAX_FILE_BYTES, Locator, dump_yaml
 from gitfleet.model.keys import ResourceId
 from gitfleet.model.state import (
     EMPTY_STATE,
@@ -44,7 +44,7 @@ from gitfleet.model.state import (
     TaintSeen,
 )
 from gitfleet.status.layout import STATE_DIR, LayoutError, UnsafePathError, object_file
-from gitfleet.status.record import RecordReader, type_name
+from gitfleet.status.record import RecordReader, one_document, type_name
 
 FORMAT_VERSION = 1
 FLEET_STATE_FILE = f"{STATE_DIR}/fleet.yaml"
@@ -274,16 +274,10 @@ _type = type_name
 
 
 def _parse(path: str, raw: bytes) -> _Doc:
-    try:
-        docs = parse_documents(raw, path)
-    except PositionedError as exc:
-        raise StateError(exc.path, exc.line, exc.col, exc.message) from None
-    if len(docs) != 1:
-        line, col = docs[1].locator.start if len(docs) > 1 else (1, 1)
-        raise StateError(path, line, col, f"expected one YAML document, found {len(docs)}")
-    doc = _Doc(path, {}, docs[0].locator)
-    data = doc.mapping((), docs[0].data)
-    doc = _Doc(path, data, docs[0].locator)
+    document = one_document(path, raw, StateError)
+    doc = _Doc(path, {}, document.locator)
+    data = doc.mapping((), document.data)
+    doc = _Doc(path, data, document.locator)
     _check_version(doc)
     return doc
 
