@@ -187,7 +187,7 @@ def test_print_rbac_from_the_status_branch(sample: Path, capsys: pytest.CaptureF
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--cluster", "nope"], "places nothing on 'nope'"),
-    (["--cluster", "../x"], "cannot be a file or folder name"),
+    (["--cluster", "../x"], "at /cluster: '../x' does not match"),  # refused where it enters
     (["--cluster", MEMBER, "--status-branch", "no/such"], "no status branch no/such"),
 ])
 def test_print_rbac_refusals(sample: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
